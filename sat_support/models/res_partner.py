@@ -1,0 +1,30 @@
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    sat_case_count = fields.Integer(
+        string="Support Cases",
+        compute="_compute_sat_case_count",
+        groups="sat_support.group_sat_user",
+    )
+
+    def _compute_sat_case_count(self):
+        # Cases hang on the commercial entity: a contact shows its company's cases.
+        commercial = self.commercial_partner_id
+        counts = dict(
+            self.env["sat.case"]._read_group(
+                [("partner_id", "in", commercial.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.sat_case_count = counts.get(partner.commercial_partner_id, 0)
+
+    def action_view_sat_cases(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sat_support.sat_case_action")
+        partner = self.commercial_partner_id
+        action["domain"] = [("partner_id", "=", partner.id)]
+        action["context"] = {"default_partner_id": partner.id}
+        return action

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's test command: a fresh database with the SAT addons and demo data, then every test
+# with pytest-odoo on real Odoo 18.0 and PostgreSQL. Exits non-zero on any failure or missing part.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+ensure_base
+ensure_template
+DB=${SAT_TEST_DB:-sat_test}
+CONF="$RUN_DIR/test.conf"
+write_config "$CONF" "$DB" "${SAT_TEST_PORT:-8169}"
+new_database "$DB" "$CONF"
+
+say "running the tests"
+cd "$ROOT"
+set +e
+"$PYTHON" -m pytest -p no:cacheprovider --odoo-database="$DB" --odoo-config="$CONF" \
+    -o addopts="" -q -rfEs "${@:-$SAT_ADDONS}"
+status=$?
+set -e
+if [ "$status" = 5 ]; then
+    die "pytest collected no test"
+fi
+exit "$status"
