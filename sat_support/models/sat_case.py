@@ -304,8 +304,8 @@ class SatCase(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed(self):
-        if self.filtered("is_closed") and not self.env.user.has_group("sat_support.group_sat_manager"):
-            raise UserError(self.env._("Closed cases cannot be deleted; archive them instead."))
+        if self.filtered("is_closed"):
+            raise UserError(self.env._("Closed cases cannot be deleted: they are the service history. Archive them instead."))
 
     # ------------------------------------------------------------------ mail
     def _track_subtype(self, init_values):

@@ -1,0 +1,4 @@
+from . import test_sat_case
+from . import test_sat_access
+from . import test_sat_report
+from . import test_sat_performance

@@ -1,0 +1,91 @@
+from odoo import Command
+from odoo.tests import TransactionCase, new_test_user
+
+
+class SatCommon(TransactionCase):
+    """Users, customers, products and teams shared by the sat_support tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.company_2 = cls.env["res.company"].create({"name": "SAT Other Company"})
+        cls.sat_user = new_test_user(
+            cls.env, "sat_user", groups="sat_support.group_sat_user", name="Sara User", email="sara@example.com"
+        )
+        cls.sat_user_2 = new_test_user(
+            cls.env, "sat_user_2", groups="sat_support.group_sat_user", name="Tom Other Team", email="tom@example.com"
+        )
+        cls.sat_manager = new_test_user(
+            cls.env, "sat_manager", groups="sat_support.group_sat_manager", name="Mia Manager", email="mia@example.com"
+        )
+        cls.employee = new_test_user(cls.env, "plain_employee", groups="base.group_user", name="Eve Employee")
+        cls.sat_user_company_2 = new_test_user(
+            cls.env,
+            "sat_user_c2",
+            groups="sat_support.group_sat_user",
+            name="Carl Company Two",
+            company_id=cls.company_2.id,
+            company_ids=[Command.set(cls.company_2.ids)],
+        )
+        cls.team = cls.env["sat.team"].create(
+            {"name": "Workshop Test", "member_ids": [Command.set(cls.sat_user.ids)]}
+        )
+        cls.team_2 = cls.env["sat.team"].create(
+            {"name": "Field Test", "member_ids": [Command.set(cls.sat_user_2.ids)]}
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Cafetería Sol", "is_company": True, "email": "info@cafeteria-sol.example"}
+        )
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "Ana Barista", "parent_id": cls.customer.id, "email": "ana@cafeteria-sol.example"}
+        )
+        cls.tax_21 = cls.env["account.tax"].create(
+            {"name": "VAT 21% (test)", "amount": 21.0, "type_tax_use": "sale", "company_id": cls.company.id}
+        )
+        cls.machine = cls.env["product.product"].create(
+            {
+                "name": "Test Espresso Machine",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "list_price": 900.0,
+            }
+        )
+        cls.grinder = cls.env["product.product"].create(
+            {"name": "Test Grinder", "type": "consu", "is_storable": True, "tracking": "serial"}
+        )
+        cls.service = cls.env["product.product"].create(
+            {
+                "name": "Test Technician Hour",
+                "type": "service",
+                "list_price": 45.0,
+                "taxes_id": [Command.set(cls.tax_21.ids)],
+            }
+        )
+        cls.pump = cls.env["product.product"].create(
+            {
+                "name": "Test Pump",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 65.5,
+                "taxes_id": [Command.set(cls.tax_21.ids)],
+            }
+        )
+        cls.lot = cls.env["stock.lot"].create({"name": "TST-0001", "product_id": cls.machine.id})
+        cls.lot_grinder = cls.env["stock.lot"].create({"name": "TST-G-0001", "product_id": cls.grinder.id})
+        cls.stage_new = cls.env.ref("sat_support.sat_case_stage_new")
+        cls.stage_diagnosis = cls.env.ref("sat_support.sat_case_stage_diagnosis")
+        cls.stage_closed = cls.env.ref("sat_support.sat_case_stage_closed")
+        cls.stage_cancelled = cls.env.ref("sat_support.sat_case_stage_cancelled")
+
+    @classmethod
+    def _create_case(cls, **values):
+        vals = {
+            "name": "Leaks water",
+            "partner_id": cls.customer.id,
+            "symptom": "<p>Water under the machine</p>",
+            "case_type": "billable",
+        }
+        vals.update(values)
+        return cls.env["sat.case"].create(vals)

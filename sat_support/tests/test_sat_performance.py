@@ -1,0 +1,74 @@
+from odoo import Command
+from odoo.tests import tagged, users
+
+from .common import SatCommon
+
+KANBAN_SPEC = {
+    "reference": {},
+    "name": {},
+    "case_type": {},
+    "priority": {},
+    "is_closed": {},
+    "color": {},
+    "date_deadline": {},
+    "activity_state": {},
+    "partner_id": {"fields": {"display_name": {}}},
+    "product_id": {"fields": {"display_name": {}}},
+    "lot_id": {"fields": {"display_name": {}}},
+    "category_id": {"fields": {"display_name": {}}},
+    "user_id": {"fields": {"display_name": {}}},
+    "stage_id": {"fields": {"display_name": {}}},
+    "activity_ids": {"fields": {}},
+}
+
+
+@tagged("post_install", "-at_install")
+class TestSatPerformance(SatCommon):
+    """Query counts on the hot paths, so that later changes cannot make them quietly worse."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        partners = cls.env["res.partner"].create([{"name": f"Perf customer {i}", "is_company": True} for i in range(10)])
+        lots = cls.env["stock.lot"].create([{"name": f"PERF-{i:03d}", "product_id": cls.machine.id} for i in range(20)])
+        cls.env["sat.case"].create(
+            [
+                {
+                    "name": f"Perf case {i}",
+                    "partner_id": partners[i % 10].id,
+                    "lot_id": lots[i % 20].id,
+                    "team_id": cls.team.id,
+                    "user_id": cls.sat_user.id,
+                    "category_id": cls.env.ref("sat_support.sat_case_category_product_defect").id,
+                    "line_ids": [Command.create({"product_id": cls.pump.id})],
+                }
+                for i in range(100)
+            ]
+        )
+
+    @users("sat_user")
+    def test_query_count_create_case(self):
+        Case = self.env["sat.case"]
+        values = {
+            "name": "Perf create",
+            "partner_id": self.customer.id,
+            "lot_id": self.lot.id,
+            "team_id": self.team.id,
+            "user_id": self.sat_user.id,
+            "line_ids": [Command.create({"product_id": self.pump.id})],
+        }
+        Case.create(dict(values))  # warm the caches
+        self.env.invalidate_all()
+        with self.assertQueryCount(sat_user=35):
+            Case.create(dict(values))
+            self.env.flush_all()
+
+    @users("sat_user")
+    def test_query_count_kanban_first_page(self):
+        Case = self.env["sat.case"]
+        domain = [("team_id", "=", self.team.id)]
+        Case.web_search_read(domain, KANBAN_SPEC, limit=80)
+        self.env.invalidate_all()
+        with self.assertQueryCount(sat_user=16):
+            result = Case.web_search_read(domain, KANBAN_SPEC, limit=80)
+        self.assertEqual(len(result["records"]), 80)
