@@ -2,3 +2,4 @@ from . import test_sat_case
 from . import test_sat_access
 from . import test_sat_report
 from . import test_sat_performance
+from . import test_sat_i18n
