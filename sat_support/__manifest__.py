@@ -35,5 +35,4 @@
         "demo/sat_team_demo.xml",
         "demo/sat_case_demo.xml",
     ],
-    "installable": True,
 }

@@ -23,7 +23,9 @@ class ResPartner(models.Model):
 
     def action_view_sat_cases(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("sat_support.sat_case_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sat_support.sat_case_action"
+        )
         partner = self.commercial_partner_id
         action["domain"] = [("partner_id", "=", partner.id)]
         action["context"] = {"default_partner_id": partner.id}

@@ -52,7 +52,10 @@ class SatCase(models.Model):
 
     # Identification
     reference = fields.Char(
-        readonly=True, copy=False, index="trigram", default=lambda self: self.env._("New")
+        readonly=True,
+        copy=False,
+        index="trigram",
+        default=lambda self: self.env._("New"),
     )
     name = fields.Char(string="Subject", required=True, tracking=True)
     active = fields.Boolean(default=True)
@@ -101,15 +104,21 @@ class SatCase(models.Model):
         required=True,
         default="billable",
         tracking=True,
-        help="Only billable cases are ever invoiced; warranty and courtesy cases are free.",
+        help="Only billable cases are ever invoiced; "
+        "warranty and courtesy cases are free.",
     )
-    priority = fields.Selection(PRIORITIES, string="Criticality", default="1", index=True, tracking=True)
+    priority = fields.Selection(
+        PRIORITIES, string="Criticality", default="1", index=True, tracking=True
+    )
     symptom = fields.Html(help="What the customer sees: the signs of the failure.")
-    diagnosis = fields.Html(help="The analysis of the symptom: what causes the failure.")
-    solution = fields.Html(help="The work done to solve the problem. Required to close the case.")
+    diagnosis = fields.Html(
+        help="The analysis of the symptom: what causes the failure."
+    )
+    solution = fields.Html(
+        help="The work done to solve the problem. Required to close the case."
+    )
     product_id = fields.Many2one(
         "product.product",
-        string="Product",
         compute="_compute_product_id",
         store=True,
         readonly=False,
@@ -126,11 +135,13 @@ class SatCase(models.Model):
         tracking=True,
         domain="[('product_id', '=?', product_id)]",
     )
-    has_tracking = fields.Selection(related="product_id.tracking", string="Product Tracking")
+    has_tracking = fields.Selection(
+        related="product_id.tracking", string="Product Tracking"
+    )
 
     # Assignment and progress
-    category_id = fields.Many2one("sat.case.category", string="Category", index=True, tracking=True)
-    team_id = fields.Many2one("sat.team", string="Team", index=True, tracking=True, check_company=True)
+    category_id = fields.Many2one("sat.case.category", index=True, tracking=True)
+    team_id = fields.Many2one("sat.team", index=True, tracking=True, check_company=True)
     user_id = fields.Many2one(
         "res.users",
         string="Responsible",
@@ -140,7 +151,6 @@ class SatCase(models.Model):
     )
     stage_id = fields.Many2one(
         "sat.case.stage",
-        string="Stage",
         required=True,
         index=True,
         tracking=True,
@@ -161,10 +171,14 @@ class SatCase(models.Model):
 
     # Supplies
     line_ids = fields.One2many("sat.case.line", "case_id", string="Supplies", copy=True)
-    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
-    amount_untaxed = fields.Monetary(string="Untaxed Amount", compute="_compute_amounts", store=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount_untaxed = fields.Monetary(
+        string="Untaxed Amount", compute="_compute_amounts", store=True
+    )
     amount_tax = fields.Monetary(string="Taxes", compute="_compute_amounts", store=True)
-    amount_total = fields.Monetary(string="Total", compute="_compute_amounts", store=True)
+    amount_total = fields.Monetary(
+        string="Total", compute="_compute_amounts", store=True
+    )
     tax_totals = fields.Binary(compute="_compute_tax_totals", exportable=False)
 
     _sql_constraints = [
@@ -181,13 +195,17 @@ class SatCase(models.Model):
 
     @api.model
     def _read_group_stage_ids(self, stages, domain):
-        return stages.search([], order=stages._order)
+        # Every stage is a kanban column, even an empty one; stages are few.
+        return stages.search([], order=stages._order)  # pylint: disable=no-search-all
 
     # ------------------------------------------------------------------ computes
     @api.depends("partner_id")
     def _compute_reporter_id(self):
         for case in self:
-            if case.partner_id and case.reporter_id.commercial_partner_id != case.partner_id:
+            if (
+                case.partner_id
+                and case.reporter_id.commercial_partner_id != case.partner_id
+            ):
                 case.reporter_id = case.partner_id
 
     @api.depends("lot_id")
@@ -213,7 +231,9 @@ class SatCase(models.Model):
 
     def _get_tax_base_lines(self):
         self.ensure_one()
-        base_lines = [line._prepare_base_line_for_taxes_computation() for line in self.line_ids]
+        base_lines = [
+            line._prepare_base_line_for_taxes_computation() for line in self.line_ids
+        ]
         AccountTax = self.env["account.tax"]
         AccountTax._add_tax_details_in_base_lines(base_lines, self.company_id)
         AccountTax._round_base_lines_tax_details(base_lines, self.company_id)
@@ -246,7 +266,9 @@ class SatCase(models.Model):
     @api.depends("reference", "name")
     def _compute_display_name(self):
         for case in self:
-            case.display_name = f"{case.reference} {case.name}" if case.name else case.reference
+            case.display_name = (
+                f"{case.reference} {case.name}" if case.name else case.reference
+            )
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("lot_id", "product_id")
@@ -255,10 +277,12 @@ class SatCase(models.Model):
             if case.lot_id.product_id != case.product_id:
                 raise ValidationError(
                     self.env._(
-                        "Serial number %(lot)s belongs to %(lot_product)s, not to %(product)s.",
+                        "Serial number %(lot)s belongs to %(lot_product)s, "
+                        "not to %(product)s.",
                         lot=case.lot_id.name,
                         lot_product=case.lot_id.product_id.display_name,
-                        product=case.product_id.display_name or self.env._("no product"),
+                        product=case.product_id.display_name
+                        or self.env._("no product"),
                     )
                 )
 
@@ -268,8 +292,8 @@ class SatCase(models.Model):
             if case.is_closed and not case.is_cancel and is_html_empty(case.solution):
                 raise ValidationError(
                     self.env._(
-                        "Case %(case)s cannot be closed without a solution: describe the work "
-                        "done to solve it first.",
+                        "Case %(case)s cannot be closed without a solution: "
+                        "describe the work done to solve it first.",
                         case=case.reference,
                     )
                 )
@@ -280,8 +304,13 @@ class SatCase(models.Model):
         sequence = self.env["ir.sequence"]
         for vals in vals_list:
             if not vals.get("reference") or vals["reference"] == self.env._("New"):
-                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-                vals["reference"] = sequence.with_company(company).next_by_code("sat.case") or "/"
+                company = (
+                    self.env["res.company"].browse(vals.get("company_id"))
+                    or self.env.company
+                )
+                vals["reference"] = (
+                    sequence.with_company(company).next_by_code("sat.case") or "/"
+                )
         return super().create(vals_list)
 
     def write(self, vals):
@@ -297,7 +326,8 @@ class SatCase(models.Model):
         if closed:
             raise UserError(
                 self.env._(
-                    "Case %(cases)s is closed: only a SAT manager can change or reopen it.",
+                    "Case %(cases)s is closed: "
+                    "only a SAT manager can change or reopen it.",
                     cases=", ".join(closed.mapped("reference")),
                 )
             )
@@ -305,7 +335,12 @@ class SatCase(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed(self):
         if self.filtered("is_closed"):
-            raise UserError(self.env._("Closed cases cannot be deleted: they are the service history. Archive them instead."))
+            raise UserError(
+                self.env._(
+                    "Closed cases cannot be deleted: they are the service history. "
+                    "Archive them instead."
+                )
+            )
 
     # ------------------------------------------------------------------ mail
     def _track_subtype(self, init_values):
@@ -329,13 +364,18 @@ class SatCase(models.Model):
     def action_close(self):
         return self._move_to_stage(
             [("is_closed", "=", True), ("is_cancel", "=", False)],
-            self.env._("No closing stage is configured: add a stage marked 'Closing Stage'."),
+            self.env._(
+                "No closing stage is configured: add a stage marked 'Closing Stage'."
+            ),
         )
 
     def action_cancel(self):
         return self._move_to_stage(
             [("is_cancel", "=", True)],
-            self.env._("No cancelling stage is configured: add a stage marked 'Cancelling Stage'."),
+            self.env._(
+                "No cancelling stage is configured: "
+                "add a stage marked 'Cancelling Stage'."
+            ),
         )
 
     def action_reopen(self):

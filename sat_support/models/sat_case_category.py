@@ -13,7 +13,6 @@ class SatCaseCategory(models.Model):
     color = fields.Integer()
     team_id = fields.Many2one(
         "sat.team",
-        string="Team",
         help="Team that handles the cases of this category.",
     )
-    company_id = fields.Many2one("res.company", string="Company")
+    company_id = fields.Many2one("res.company")

@@ -8,23 +8,28 @@ class SatCaseLine(models.Model):
     _order = "case_id, sequence, id"
     _check_company_auto = True
 
-    case_id = fields.Many2one("sat.case", string="Case", required=True, index=True, ondelete="cascade")
+    case_id = fields.Many2one("sat.case", required=True, index=True, ondelete="cascade")
     sequence = fields.Integer(default=10)
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="case_id.currency_id")
     partner_id = fields.Many2one(related="case_id.partner_id")
     product_id = fields.Many2one(
         "product.product",
-        string="Product",
         required=True,
         check_company=True,
         domain="[('type', 'in', ('consu', 'service'))]",
     )
     product_type = fields.Selection(related="product_id.type")
     name = fields.Text(
-        string="Description", compute="_compute_name", store=True, readonly=False, precompute=True
+        string="Description",
+        compute="_compute_name",
+        store=True,
+        readonly=False,
+        precompute=True,
     )
-    quantity = fields.Float(default=1.0, digits="Product Unit of Measure", required=True)
+    quantity = fields.Float(
+        default=1.0, digits="Product Unit of Measure", required=True
+    )
     product_uom_category_id = fields.Many2one(related="product_id.uom_id.category_id")
     product_uom_id = fields.Many2one(
         "uom.uom",
@@ -60,7 +65,9 @@ class SatCaseLine(models.Model):
         check_company=True,
         domain="[('product_id', '=', product_id)]",
     )
-    price_subtotal = fields.Monetary(string="Subtotal", compute="_compute_amount", store=True)
+    price_subtotal = fields.Monetary(
+        string="Subtotal", compute="_compute_amount", store=True
+    )
     price_tax = fields.Monetary(string="Tax", compute="_compute_amount", store=True)
     price_total = fields.Monetary(string="Total", compute="_compute_amount", store=True)
 
@@ -72,7 +79,11 @@ class SatCaseLine(models.Model):
     @api.depends("product_id")
     def _compute_product_uom_id(self):
         for line in self:
-            if line.product_id and line.product_uom_id.category_id != line.product_id.uom_id.category_id:
+            if (
+                line.product_id
+                and line.product_uom_id.category_id
+                != line.product_id.uom_id.category_id
+            ):
                 line.product_uom_id = line.product_id.uom_id
 
     @api.depends("product_id", "product_uom_id")
@@ -91,7 +102,9 @@ class SatCaseLine(models.Model):
             key = (line.case_id.partner_id, company)
             if key not in fiscal_positions:
                 fiscal_positions[key] = (
-                    self.env["account.fiscal.position"].with_company(company)._get_fiscal_position(key[0])
+                    self.env["account.fiscal.position"]
+                    .with_company(company)
+                    ._get_fiscal_position(key[0])
                     if key[0]
                     else self.env["account.fiscal.position"]
                 )
@@ -111,7 +124,9 @@ class SatCaseLine(models.Model):
         for line in self:
             base_line = line._prepare_base_line_for_taxes_computation()
             AccountTax._add_tax_details_in_base_line(base_line, line.company_id)
-            line.price_subtotal = base_line["tax_details"]["raw_total_excluded_currency"]
+            line.price_subtotal = base_line["tax_details"][
+                "raw_total_excluded_currency"
+            ]
             line.price_total = base_line["tax_details"]["raw_total_included_currency"]
             line.price_tax = line.price_total - line.price_subtotal
 
@@ -130,7 +145,9 @@ class SatCaseLine(models.Model):
     @api.constrains("quantity")
     def _check_quantity(self):
         if any(line.quantity <= 0 for line in self):
-            raise ValidationError(self.env._("The quantity of a supply must be positive."))
+            raise ValidationError(
+                self.env._("The quantity of a supply must be positive.")
+            )
 
     def write(self, vals):
         self.case_id._check_locked({"line_ids": True})

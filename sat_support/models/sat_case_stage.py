@@ -16,15 +16,16 @@ class SatCaseStage(models.Model):
     )
     is_closed = fields.Boolean(
         string="Closing Stage",
-        help="Cases reaching this stage are finished: they get a close date and become "
-        "read-only for SAT users. A solution is required unless the stage cancels the case.",
+        help="Cases reaching this stage are finished: they get a close date and "
+        "become read-only for SAT users. A solution is required unless the stage "
+        "cancels the case.",
     )
     is_cancel = fields.Boolean(
         string="Cancelling Stage",
         help="Cases here were closed without being solved: no solution is required and "
         "they are never invoiced.",
     )
-    company_id = fields.Many2one("res.company", string="Company")
+    company_id = fields.Many2one("res.company")
 
     _sql_constraints = [
         (
@@ -36,6 +37,6 @@ class SatCaseStage(models.Model):
 
     @api.onchange("is_cancel")
     def _onchange_is_cancel(self):
-        # A cancelling stage is closing by definition; saves the user a constraint error.
+        # A cancelling stage is closing by definition: spares the user an error.
         if self.is_cancel:
             self.is_closed = True

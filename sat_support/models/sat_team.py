@@ -12,7 +12,9 @@ class SatTeam(models.Model):
     active = fields.Boolean(default=True)
     color = fields.Integer()
     company_id = fields.Many2one(
-        "res.company", string="Company", required=True, default=lambda self: self.env.company
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
     )
     user_id = fields.Many2one(
         "res.users",
@@ -45,7 +47,12 @@ class SatTeam(models.Model):
 
     def action_view_open_cases(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("sat_support.sat_case_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sat_support.sat_case_action"
+        )
         action["domain"] = [("team_id", "=", self.id)]
-        action["context"] = {"default_team_id": self.id, "search_default_filter_open": 1}
+        action["context"] = {
+            "default_team_id": self.id,
+            "search_default_filter_open": 1,
+        }
         return action

@@ -11,15 +11,29 @@ class SatCommon(TransactionCase):
         cls.company = cls.env.company
         cls.company_2 = cls.env["res.company"].create({"name": "SAT Other Company"})
         cls.sat_user = new_test_user(
-            cls.env, "sat_user", groups="sat_support.group_sat_user", name="Sara User", email="sara@example.com"
+            cls.env,
+            "sat_user",
+            groups="sat_support.group_sat_user",
+            name="Sara User",
+            email="sara@example.com",
         )
         cls.sat_user_2 = new_test_user(
-            cls.env, "sat_user_2", groups="sat_support.group_sat_user", name="Tom Other Team", email="tom@example.com"
+            cls.env,
+            "sat_user_2",
+            groups="sat_support.group_sat_user",
+            name="Tom Other Team",
+            email="tom@example.com",
         )
         cls.sat_manager = new_test_user(
-            cls.env, "sat_manager", groups="sat_support.group_sat_manager", name="Mia Manager", email="mia@example.com"
+            cls.env,
+            "sat_manager",
+            groups="sat_support.group_sat_manager",
+            name="Mia Manager",
+            email="mia@example.com",
         )
-        cls.employee = new_test_user(cls.env, "plain_employee", groups="base.group_user", name="Eve Employee")
+        cls.employee = new_test_user(
+            cls.env, "plain_employee", groups="base.group_user", name="Eve Employee"
+        )
         cls.sat_user_company_2 = new_test_user(
             cls.env,
             "sat_user_c2",
@@ -35,13 +49,26 @@ class SatCommon(TransactionCase):
             {"name": "Field Test", "member_ids": [Command.set(cls.sat_user_2.ids)]}
         )
         cls.customer = cls.env["res.partner"].create(
-            {"name": "Cafetería Sol", "is_company": True, "email": "info@cafeteria-sol.example"}
+            {
+                "name": "Cafetería Sol",
+                "is_company": True,
+                "email": "info@cafeteria-sol.example",
+            }
         )
         cls.contact = cls.env["res.partner"].create(
-            {"name": "Ana Barista", "parent_id": cls.customer.id, "email": "ana@cafeteria-sol.example"}
+            {
+                "name": "Ana Barista",
+                "parent_id": cls.customer.id,
+                "email": "ana@cafeteria-sol.example",
+            }
         )
         cls.tax_21 = cls.env["account.tax"].create(
-            {"name": "VAT 21% (test)", "amount": 21.0, "type_tax_use": "sale", "company_id": cls.company.id}
+            {
+                "name": "VAT 21% (test)",
+                "amount": 21.0,
+                "type_tax_use": "sale",
+                "company_id": cls.company.id,
+            }
         )
         cls.machine = cls.env["product.product"].create(
             {
@@ -53,7 +80,12 @@ class SatCommon(TransactionCase):
             }
         )
         cls.grinder = cls.env["product.product"].create(
-            {"name": "Test Grinder", "type": "consu", "is_storable": True, "tracking": "serial"}
+            {
+                "name": "Test Grinder",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+            }
         )
         cls.service = cls.env["product.product"].create(
             {
@@ -72,8 +104,12 @@ class SatCommon(TransactionCase):
                 "taxes_id": [Command.set(cls.tax_21.ids)],
             }
         )
-        cls.lot = cls.env["stock.lot"].create({"name": "TST-0001", "product_id": cls.machine.id})
-        cls.lot_grinder = cls.env["stock.lot"].create({"name": "TST-G-0001", "product_id": cls.grinder.id})
+        cls.lot = cls.env["stock.lot"].create(
+            {"name": "TST-0001", "product_id": cls.machine.id}
+        )
+        cls.lot_grinder = cls.env["stock.lot"].create(
+            {"name": "TST-G-0001", "product_id": cls.grinder.id}
+        )
         cls.stage_new = cls.env.ref("sat_support.sat_case_stage_new")
         cls.stage_diagnosis = cls.env.ref("sat_support.sat_case_stage_diagnosis")
         cls.stage_closed = cls.env.ref("sat_support.sat_case_stage_closed")

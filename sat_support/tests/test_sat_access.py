@@ -10,21 +10,36 @@ class TestSatAccess(SatCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.case_team = cls._create_case(name="Team case", team_id=cls.team.id)
-        cls.case_other_team = cls._create_case(name="Other team case", team_id=cls.team_2.id)
+        cls.case_other_team = cls._create_case(
+            name="Other team case", team_id=cls.team_2.id
+        )
         cls.case_unassigned = cls._create_case(name="No team yet")
-        cls.case_mine = cls._create_case(name="Mine in another team", team_id=cls.team_2.id, user_id=cls.sat_user.id)
+        cls.case_mine = cls._create_case(
+            name="Mine in another team", team_id=cls.team_2.id, user_id=cls.sat_user.id
+        )
         cls.case_company_2 = cls.env["sat.case"].create(
             {"name": "Other company case", "company_id": cls.company_2.id}
         )
         cls.all_cases = (
-            cls.case_team | cls.case_other_team | cls.case_unassigned | cls.case_mine | cls.case_company_2
+            cls.case_team
+            | cls.case_other_team
+            | cls.case_unassigned
+            | cls.case_mine
+            | cls.case_company_2
         )
 
     def _visible(self, user):
-        return self.env["sat.case"].with_user(user).search([("id", "in", self.all_cases.ids)])
+        return (
+            self.env["sat.case"]
+            .with_user(user)
+            .search([("id", "in", self.all_cases.ids)])
+        )
 
     def test_user_sees_own_team_and_unassigned_cases(self):
-        self.assertEqual(self._visible(self.sat_user), self.case_team | self.case_unassigned | self.case_mine)
+        self.assertEqual(
+            self._visible(self.sat_user),
+            self.case_team | self.case_unassigned | self.case_mine,
+        )
         with self.assertRaises(AccessError):
             self.case_other_team.with_user(self.sat_user).read(["name"])
         with self.assertRaises(AccessError):
@@ -33,7 +48,8 @@ class TestSatAccess(SatCommon):
 
     def test_user_of_another_team(self):
         self.assertEqual(
-            self._visible(self.sat_user_2), self.case_other_team | self.case_unassigned | self.case_mine
+            self._visible(self.sat_user_2),
+            self.case_other_team | self.case_unassigned | self.case_mine,
         )
 
     def test_follower_sees_the_case(self):
@@ -41,7 +57,9 @@ class TestSatAccess(SatCommon):
         self.assertIn(self.case_other_team, self._visible(self.sat_user))
 
     def test_manager_sees_all_cases_of_their_companies(self):
-        self.assertEqual(self._visible(self.sat_manager), self.all_cases - self.case_company_2)
+        self.assertEqual(
+            self._visible(self.sat_manager), self.all_cases - self.case_company_2
+        )
 
     def test_other_company(self):
         self.assertEqual(self._visible(self.sat_user_company_2), self.case_company_2)
@@ -53,8 +71,11 @@ class TestSatAccess(SatCommon):
             self.env["sat.case"].with_user(self.employee).search([])
         with self.assertRaises(AccessError):
             self.case_unassigned.with_user(self.employee).read(["name"])
-        # The partner and lot forms still open for people outside SAT, without the smart buttons.
-        stock_user = new_test_user(self.env, "stock_only", groups="stock.group_stock_user")
+        # Partner and lot forms still open for people outside SAT, without the
+        # SAT smart buttons.
+        stock_user = new_test_user(
+            self.env, "stock_only", groups="stock.group_stock_user"
+        )
         for user, record in ((self.employee, self.customer), (stock_user, self.lot)):
             Model = record.with_user(user)
             arch = Model.get_views([(False, "form")])["views"]["form"]["arch"]

@@ -18,14 +18,20 @@ class TestSatCase(SatCommon):
         with Form(self.env["sat.case"].with_user(self.sat_user)) as form:
             form.name = "Machine leaks water"
             form.partner_id = self.customer
-            self.assertEqual(form.reporter_id, self.customer, "the account reports by default")
+            self.assertEqual(
+                form.reporter_id, self.customer, "the account reports by default"
+            )
             form.reporter_id = self.contact
             form.case_type = "warranty"
             form.priority = "2"
             form.date_deadline = fields.Date.today() + timedelta(days=5)
             form.lot_id = self.lot
-            self.assertEqual(form.product_id, self.machine, "the serial sets its product")
-            form.category_id = self.env.ref("sat_support.sat_case_category_product_defect")
+            self.assertEqual(
+                form.product_id, self.machine, "the serial sets its product"
+            )
+            form.category_id = self.env.ref(
+                "sat_support.sat_case_category_product_defect"
+            )
             form.team_id = self.team
             form.user_id = self.sat_user
             form.symptom = "<p>Water drips under the group head</p>"
@@ -42,14 +48,18 @@ class TestSatCase(SatCommon):
         self.assertEqual(self.customer.with_user(self.sat_user).sat_case_count, 1)
 
     def test_new_customer_and_contact_created_on_the_spot(self):
-        """Someone else reports on behalf of a customer that is not in the system yet."""
+        """Someone reports on behalf of a customer that is not in the system yet."""
         Partner = self.env["res.partner"].with_user(self.sat_user)
-        new_account = Partner.with_context(default_is_company=True).name_create("Bar Nuevo S.L.")[0]
+        new_account = Partner.with_context(default_is_company=True).name_create(
+            "Bar Nuevo S.L."
+        )[0]
         case_form = Form(self.env["sat.case"].with_user(self.sat_user))
         case_form.name = "Grinder does not start"
         case_form.partner_id = Partner.browse(new_account)
         # The reporter field's context creates the contact under the account.
-        reporter = Partner.with_context(default_parent_id=new_account).name_create("Luis Camarero")[0]
+        reporter = Partner.with_context(default_parent_id=new_account).name_create(
+            "Luis Camarero"
+        )[0]
         case_form.reporter_id = Partner.browse(reporter)
         case = case_form.save()
         self.assertTrue(case.partner_id.is_company)
@@ -73,7 +83,9 @@ class TestSatCase(SatCommon):
 
     def test_delegate_notifies_the_new_responsible(self):
         case = self._create_case(team_id=self.team.id)
-        case.with_user(self.sat_manager).write({"user_id": self.sat_user_2.id, "team_id": self.team_2.id})
+        case.with_user(self.sat_manager).write(
+            {"user_id": self.sat_user_2.id, "team_id": self.team_2.id}
+        )
         notification = self.env["mail.message"].search(
             [
                 ("model", "=", "sat.case"),
@@ -83,12 +95,16 @@ class TestSatCase(SatCommon):
             ]
         )
         self.assertEqual(len(notification), 1)
-        self.assertEqual(notification.subject, f"You have been assigned to {case.display_name}")
+        self.assertEqual(
+            notification.subject, f"You have been assigned to {case.display_name}"
+        )
         self.assertIn(self.sat_user_2.partner_id, case.message_partner_ids)
 
     def test_seed_process_diagnose_solve_close(self):
         """Steps 2 to 4 of the seed, with the supplies' prices and taxes."""
-        case = self._create_case(lot_id=self.lot.id, team_id=self.team.id, user_id=self.sat_user.id)
+        case = self._create_case(
+            lot_id=self.lot.id, team_id=self.team.id, user_id=self.sat_user.id
+        )
         case_user = case.with_user(self.sat_user)
         with Form(case_user) as form:
             form.diagnosis = "<p>Pump seized</p>"
@@ -104,9 +120,13 @@ class TestSatCase(SatCommon):
                 line.quantity = 1.5
         self.assertEqual(len(case.line_ids), 2)
         self.assertEqual(case.line_ids.mapped("price_subtotal"), [65.5, 67.5])
-        self.assertEqual(case.line_ids.product_uom_id, self.pump.uom_id | self.service.uom_id)
+        self.assertEqual(
+            case.line_ids.product_uom_id, self.pump.uom_id | self.service.uom_id
+        )
         self.assertAlmostEqual(case.amount_untaxed, 133.0)
-        self.assertAlmostEqual(case.amount_tax, 27.94)  # rounded per line, Odoo's default
+        self.assertAlmostEqual(
+            case.amount_tax, 27.94
+        )  # rounded per line, Odoo's default
         self.assertAlmostEqual(case.amount_total, 160.94)
         case_user.action_close()
         self.assertEqual(case.stage_id, self.stage_closed)
@@ -135,7 +155,9 @@ class TestSatCase(SatCommon):
         case.with_user(self.sat_user).action_close()
         closed_on = case.date_closed
         for attempt in (
-            lambda: case.with_user(self.sat_user).write({"diagnosis": "<p>changed</p>"}),
+            lambda: case.with_user(self.sat_user).write(
+                {"diagnosis": "<p>changed</p>"}
+            ),
             lambda: case.with_user(self.sat_user).action_reopen(),
             lambda: case.line_ids.with_user(self.sat_user).write({"quantity": 3}),
         ):
@@ -157,19 +179,29 @@ class TestSatCase(SatCommon):
 
     def test_references_unique_in_one_transaction(self):
         cases = self.env["sat.case"].create(
-            [{"name": "First", "partner_id": self.customer.id}, {"name": "Second", "partner_id": self.customer.id}]
+            [
+                {"name": "First", "partner_id": self.customer.id},
+                {"name": "Second", "partner_id": self.customer.id},
+            ]
         )
         self.assertEqual(len(set(cases.mapped("reference"))), 2)
         self.assertNotIn("New", cases.mapped("reference"))
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.cr.savepoint(),
+        ):
             self._create_case(reference=cases[0].reference)
 
     def test_stage_change_is_tracked(self):
         case = self._create_case()
-        self.cr.flush()  # a change made in the creating transaction is part of the creation
+        # A change made in the creating transaction is part of the creation.
+        self.cr.flush()
         case.stage_id = self.stage_diagnosis
         self.cr.flush()  # tracking messages are written when the transaction commits
-        tracking = case.message_ids.filtered(lambda m: m.subtype_id == self.env.ref("sat_support.mt_case_stage"))
+        tracking = case.message_ids.filtered(
+            lambda m: m.subtype_id == self.env.ref("sat_support.mt_case_stage")
+        )
         self.assertEqual(len(tracking), 1)
         self.assertEqual(tracking.tracking_value_ids.new_value_char, "Diagnosis")
 
@@ -183,19 +215,32 @@ class TestSatCase(SatCommon):
         self.assertEqual(self.env["sat.case"].search(action["domain"]), first | second)
         self.assertEqual(action["views"][0][1], "list")
         self.assertEqual(action["context"]["default_lot_id"], self.lot.id)
-        # The customer's form counts the account's cases, from the account and its contacts.
+        # The customer's form counts the account's cases, on the account and
+        # on its contacts.
         self.assertEqual(self.customer.with_user(self.sat_manager).sat_case_count, 3)
         self.assertEqual(self.contact.with_user(self.sat_manager).sat_case_count, 3)
-        customer_action = self.contact.with_user(self.sat_manager).action_view_sat_cases()
-        self.assertEqual(customer_action["domain"], [("partner_id", "=", self.customer.id)])
+        customer_action = self.contact.with_user(
+            self.sat_manager
+        ).action_view_sat_cases()
+        self.assertEqual(
+            customer_action["domain"], [("partner_id", "=", self.customer.id)]
+        )
 
     def test_stage_configuration(self):
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
-            self.env["sat.case.stage"].create({"name": "Bad", "is_cancel": True, "is_closed": False})
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.cr.savepoint(),
+        ):
+            self.env["sat.case.stage"].create(
+                {"name": "Bad", "is_cancel": True, "is_closed": False}
+            )
         with Form(self.env["sat.case.stage"].with_user(self.sat_manager)) as form:
             form.name = "Rejected"
             form.is_cancel = True
             self.assertTrue(form.is_closed)
         # The kanban shows every stage, even empty ones.
-        groups = self.env["sat.case"].read_group([("id", "=", 0)], ["stage_id"], ["stage_id"])
+        groups = self.env["sat.case"].read_group(
+            [("id", "=", 0)], ["stage_id"], ["stage_id"]
+        )
         self.assertEqual(len(groups), self.env["sat.case.stage"].search_count([]))

@@ -24,13 +24,17 @@ KANBAN_SPEC = {
 
 @tagged("post_install", "-at_install")
 class TestSatPerformance(SatCommon):
-    """Query counts on the hot paths, so that later changes cannot make them quietly worse."""
+    """Query counts on the hot paths: later changes cannot make them quietly worse."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        partners = cls.env["res.partner"].create([{"name": f"Perf customer {i}", "is_company": True} for i in range(10)])
-        lots = cls.env["stock.lot"].create([{"name": f"PERF-{i:03d}", "product_id": cls.machine.id} for i in range(20)])
+        partners = cls.env["res.partner"].create(
+            [{"name": f"Perf customer {i}", "is_company": True} for i in range(10)]
+        )
+        lots = cls.env["stock.lot"].create(
+            [{"name": f"PERF-{i:03d}", "product_id": cls.machine.id} for i in range(20)]
+        )
         cls.env["sat.case"].create(
             [
                 {
@@ -39,7 +43,9 @@ class TestSatPerformance(SatCommon):
                     "lot_id": lots[i % 20].id,
                     "team_id": cls.team.id,
                     "user_id": cls.sat_user.id,
-                    "category_id": cls.env.ref("sat_support.sat_case_category_product_defect").id,
+                    "category_id": cls.env.ref(
+                        "sat_support.sat_case_category_product_defect"
+                    ).id,
                     "line_ids": [Command.create({"product_id": cls.pump.id})],
                 }
                 for i in range(100)

@@ -22,7 +22,9 @@ class TestSatCaseSheet(SatCommon):
         action = case.with_user(self.sat_user).action_print()
         self.assertEqual(action["report_name"], "sat_support.report_sat_case")
         report = self.env.ref("sat_support.sat_case_report_action")
-        pdf, fmt = report.with_context(force_report_rendering=True)._render_qweb_pdf(report, case.ids)
+        pdf, fmt = report.with_context(force_report_rendering=True)._render_qweb_pdf(
+            report, case.ids
+        )
         self.assertEqual(fmt, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
         reader = PdfReader(io.BytesIO(pdf))
