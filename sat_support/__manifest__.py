@@ -28,6 +28,10 @@
         "views/sat_case_views.xml",
         "views/res_partner_views.xml",
         "views/stock_lot_views.xml",
+        "views/account_move_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/sat_case_close_wizard_views.xml",
+        "wizards/sat_case_invoice_wizard_views.xml",
         "views/sat_menus.xml",
     ],
     "demo": [

@@ -5,3 +5,9 @@ from . import sat_case
 from . import sat_case_line
 from . import res_partner
 from . import stock_lot
+from . import stock_move
+from . import stock_picking
+from . import account_move_line
+from . import account_move
+from . import res_company
+from . import res_config_settings

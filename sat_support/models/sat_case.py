@@ -1,6 +1,8 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import is_html_empty
+from odoo.tools import float_compare, is_html_empty
+
+from odoo.addons.account.models.account_move import PAYMENT_STATE_SELECTION
 
 CASE_TYPES = [
     ("warranty", "Warranty"),
@@ -171,7 +173,13 @@ class SatCase(models.Model):
 
     # Supplies
     line_ids = fields.One2many("sat.case.line", "case_id", string="Supplies", copy=True)
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        precompute=True,
+        help="The customer's pricelist currency, else the company's.",
+    )
     amount_untaxed = fields.Monetary(
         string="Untaxed Amount", compute="_compute_amounts", store=True
     )
@@ -180,6 +188,65 @@ class SatCase(models.Model):
         string="Total", compute="_compute_amounts", store=True
     )
     tax_totals = fields.Binary(compute="_compute_tax_totals", exportable=False)
+
+    # Billing
+    pricelist_id = fields.Many2one(
+        "product.pricelist",
+        compute="_compute_pricelist_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+    )
+    payment_term_id = fields.Many2one(
+        "account.payment.term",
+        compute="_compute_payment_term_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        tracking=True,
+    )
+    fiscal_position_id = fields.Many2one(
+        "account.fiscal.position",
+        compute="_compute_fiscal_position_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+    )
+    invoice_ids = fields.Many2many(
+        "account.move",
+        string="Invoices",
+        compute="_compute_invoice_ids",
+        compute_sudo=True,
+        groups="account.group_account_invoice",
+    )
+    invoice_count = fields.Integer(compute="_compute_invoice_ids", compute_sudo=True)
+    invoice_status = fields.Selection(
+        [
+            ("no", "Nothing to Invoice"),
+            ("to_invoice", "To Invoice"),
+            ("invoiced", "Invoiced"),
+        ],
+        compute="_compute_invoice_status",
+        store=True,
+        index=True,
+    )
+    payment_state = fields.Selection(
+        PAYMENT_STATE_SELECTION,
+        string="Payment Status",
+        compute="_compute_payment_state",
+        store=True,
+        index=True,
+    )
+    amount_residual = fields.Monetary(
+        string="Amount Due", compute="_compute_payment_state", store=True
+    )
+
+    # Stock
+    picking_ids = fields.One2many("stock.picking", "sat_case_id", string="Transfers")
+    picking_count = fields.Integer(compute="_compute_picking_count", compute_sudo=True)
 
     _sql_constraints = [
         (
@@ -263,6 +330,94 @@ class SatCase(models.Model):
                 company=case.company_id,
             )
 
+    @api.depends("partner_id")
+    def _compute_pricelist_id(self):
+        for case in self:
+            case.pricelist_id = case.partner_id.with_company(
+                case.company_id
+            ).property_product_pricelist
+
+    @api.depends("partner_id")
+    def _compute_payment_term_id(self):
+        for case in self:
+            case.payment_term_id = case.partner_id.with_company(
+                case.company_id
+            ).property_payment_term_id
+
+    @api.depends("partner_id", "company_id")
+    def _compute_fiscal_position_id(self):
+        FiscalPosition = self.env["account.fiscal.position"]
+        for case in self:
+            case.fiscal_position_id = (
+                FiscalPosition.with_company(case.company_id)._get_fiscal_position(
+                    case.partner_id
+                )
+                if case.partner_id
+                else False
+            )
+
+    @api.depends("pricelist_id", "company_id")
+    def _compute_currency_id(self):
+        for case in self:
+            case.currency_id = (
+                case.pricelist_id.currency_id or case.company_id.currency_id
+            )
+
+    def _get_invoices(self):
+        return self.line_ids.invoice_line_ids.move_id.filtered(
+            lambda move: move.state != "cancel"
+        )
+
+    @api.depends("line_ids.invoice_line_ids.parent_state")
+    def _compute_invoice_ids(self):
+        for case in self:
+            invoices = case._get_invoices()
+            case.invoice_ids = invoices
+            case.invoice_count = len(invoices)
+
+    @api.depends(
+        "case_type",
+        "is_closed",
+        "is_cancel",
+        "line_ids",
+        "line_ids.invoice_line_ids.parent_state",
+    )
+    def _compute_invoice_status(self):
+        for case in self:
+            if case.case_type != "billable" or case.is_cancel or not case.line_ids:
+                case.invoice_status = "no"
+            elif case._get_invoices().filtered(lambda m: m.move_type == "out_invoice"):
+                case.invoice_status = "invoiced"
+            else:
+                case.invoice_status = "to_invoice" if case.is_closed else "no"
+
+    @api.depends(
+        "line_ids.invoice_line_ids.parent_state",
+        "line_ids.invoice_line_ids.move_id.payment_state",
+        "line_ids.invoice_line_ids.move_id.amount_residual",
+    )
+    def _compute_payment_state(self):
+        for case in self:
+            posted = case._get_invoices().filtered(lambda m: m.state == "posted")
+            invoices = posted.filtered(lambda m: m.move_type == "out_invoice")
+            states = set(invoices.mapped("payment_state"))
+            if len(states) > 1:
+                states = (
+                    {"paid"}
+                    if states <= {"paid", "in_payment", "reversed"}
+                    else {"partial"}
+                )
+            case.payment_state = states.pop() if states else False
+            case.amount_residual = sum(
+                move.amount_residual * (-1 if move.move_type == "out_refund" else 1)
+                for move in posted
+            )
+
+    @api.depends("picking_ids")
+    def _compute_picking_count(self):
+        for case in self:
+            case.picking_count = len(case.picking_ids)
+
     @api.depends("reference", "name")
     def _compute_display_name(self):
         for case in self:
@@ -288,8 +443,13 @@ class SatCase(models.Model):
 
     @api.constrains("stage_id", "solution")
     def _check_solution(self):
+        self.filtered(
+            lambda case: case.is_closed and not case.is_cancel
+        )._check_has_solution()
+
+    def _check_has_solution(self):
         for case in self:
-            if case.is_closed and not case.is_cancel and is_html_empty(case.solution):
+            if is_html_empty(case.solution):
                 raise ValidationError(
                     self.env._(
                         "Case %(case)s cannot be closed without a solution: "
@@ -311,11 +471,18 @@ class SatCase(models.Model):
                 vals["reference"] = (
                     sequence.with_company(company).next_by_code("sat.case") or "/"
                 )
-        return super().create(vals_list)
+        cases = super().create(vals_list)
+        cases.filtered("is_closed")._on_close()
+        return cases
 
     def write(self, vals):
         self._check_locked(vals)
-        return super().write(vals)
+        opening = self.browse()
+        if "stage_id" in vals:
+            opening = self.filtered(lambda case: not case.is_closed)
+        res = super().write(vals)
+        opening.filtered("is_closed")._on_close()
+        return res
 
     def _check_locked(self, vals):
         if self.env.su or not self._LOCKED_FIELDS.intersection(vals):
@@ -362,6 +529,11 @@ class SatCase(models.Model):
         return True
 
     def action_close(self):
+        if not self.env.context.get("sat_shortage_confirmed"):
+            self._check_has_solution()
+            shortages = self._get_stock_shortages()
+            if shortages:
+                return self.env["sat.case.close.wizard"]._action_open(self, shortages)
         return self._move_to_stage(
             [("is_closed", "=", True), ("is_cancel", "=", False)],
             self.env._(
@@ -386,3 +558,261 @@ class SatCase(models.Model):
 
     def action_print(self):
         return self.env.ref("sat_support.sat_case_report_action").report_action(self)
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        return self.invoice_ids._get_records_action(name=self.env._("Invoices"))
+
+    def action_view_pickings(self):
+        self.ensure_one()
+        return self.picking_ids._get_records_action(name=self.env._("Transfers"))
+
+    def action_create_invoice(self):
+        """The case's "Create invoice" button: one invoice per case."""
+        refusals = self._get_invoice_refusals()
+        if refusals:
+            raise UserError("\n".join(refusals.values()))
+        invoices = self._create_invoices()
+        return invoices._get_records_action(name=self.env._("Invoices"))
+
+    def action_register_payment(self):
+        """Odoo's own payment wizard for the case's open invoices."""
+        invoices = self.invoice_ids.filtered(
+            lambda m: (
+                m.state == "posted"
+                and m.move_type == "out_invoice"
+                and m.payment_state in ("not_paid", "partial")
+            )
+        )
+        if not invoices:
+            raise UserError(self.env._("There is no posted invoice left to pay."))
+        return invoices.action_register_payment()
+
+    # ------------------------------------------------------------------ closing
+    def _on_close(self):
+        """A case just reached a closing stage: its supplies leave stock, and a
+        billable case is invoiced when the company says so."""
+        solved = self.filtered(lambda case: not case.is_cancel)
+        solved._consume_supplies()
+        to_invoice = solved.filtered(
+            lambda case: (
+                case.company_id.sat_invoice_on_close
+                and case.invoice_status == "to_invoice"
+            )
+        )
+        if to_invoice:
+            to_invoice._create_invoices()
+
+    # ------------------------------------------------------------------ stock
+    def _get_lines_to_consume(self):
+        return self.line_ids.filtered(
+            lambda line: (
+                line.product_id.is_storable
+                and float_compare(
+                    line.quantity,
+                    line.qty_consumed,
+                    precision_rounding=line.product_uom_id.rounding,
+                )
+                > 0
+            )
+        )
+
+    def _get_supply_warehouse(self):
+        self.ensure_one()
+        return self.team_id.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_id.id)], limit=1
+        )
+
+    def _prepare_picking_values(self):
+        self.ensure_one()
+        warehouse = self._get_supply_warehouse()
+        if not warehouse:
+            raise UserError(
+                self.env._(
+                    "Company %(company)s has no warehouse to take the supplies of "
+                    "%(case)s from.",
+                    company=self.company_id.name,
+                    case=self.reference,
+                )
+            )
+        picking_type = warehouse.out_type_id
+        return {
+            "picking_type_id": picking_type.id,
+            "location_id": warehouse.lot_stock_id.id,
+            "location_dest_id": self.partner_id.property_stock_customer.id
+            or self.env.ref("stock.stock_location_customers").id,
+            "partner_id": self.partner_id.id,
+            "origin": self.reference,
+            "company_id": self.company_id.id,
+            "sat_case_id": self.id,
+        }
+
+    def _get_stock_shortages(self):
+        """(line, needed, available) for each supply the stock cannot cover."""
+        Quant = self.env["stock.quant"].sudo()
+        shortages = []
+        for line in self.sudo()._get_lines_to_consume():
+            warehouse = line.case_id._get_supply_warehouse()
+            needed = line.product_uom_id._compute_quantity(
+                line.quantity - line.qty_consumed, line.product_id.uom_id
+            )
+            available = Quant._get_available_quantity(
+                line.product_id, warehouse.lot_stock_id, lot_id=line.lot_id or None
+            )
+            if (
+                float_compare(
+                    available,
+                    needed,
+                    precision_rounding=line.product_id.uom_id.rounding,
+                )
+                < 0
+            ):
+                shortages.append((line, needed, max(available, 0.0)))
+        return shortages
+
+    def _consume_supplies(self):
+        """Take the storable supplies out of stock in one transfer per case.
+
+        Runs as superuser: closing a case moves stock whether or not the technician
+        has inventory rights. A transfer the stock cannot cover stays open, waiting
+        for the parts, unless the user chose to consume them anyway."""
+        force = self.env.context.get("sat_force_consume")
+        for case in self.sudo():
+            lines = case._get_lines_to_consume()
+            if not lines:
+                continue
+            picking = (
+                self.env["stock.picking"].sudo().create(case._prepare_picking_values())
+            )
+            moves = (
+                self.env["stock.move"]
+                .sudo()
+                .create(
+                    [
+                        line._prepare_stock_move_values(
+                            picking, line.quantity - line.qty_consumed
+                        )
+                        for line in lines
+                    ]
+                )
+            )
+            picking.action_confirm()
+            picking.action_assign()
+            for move in moves:
+                if force:
+                    move.quantity = move.product_uom_qty
+                lot = move.sat_case_line_id.lot_id
+                if lot and move.move_line_ids:
+                    move.move_line_ids.write({"lot_id": lot.id})
+            if force or all(move.state == "assigned" for move in moves):
+                moves.picked = True
+                picking._action_done()
+            else:
+                case.message_post(
+                    body=self.env._(
+                        "Not enough stock for the supplies: transfer %(picking)s waits "
+                        "for them.",
+                        picking=picking._get_html_link(),
+                    )
+                )
+
+    # ------------------------------------------------------------------ invoicing
+    def _get_invoice_refusals(self):
+        """{case: reason} for the cases that cannot be invoiced now."""
+        refusals = {}
+        for case in self:
+            reason = False
+            if case.case_type != "billable":
+                reason = self.env._(
+                    "%(case)s is a %(type)s case: it is never invoiced.",
+                    case=case.reference,
+                    type=dict(
+                        self._fields["case_type"]._description_selection(self.env)
+                    )[case.case_type],
+                )
+            elif case.invoice_status == "invoiced":
+                reason = self.env._(
+                    "%(case)s is already invoiced.", case=case.reference
+                )
+            elif case.is_cancel:
+                reason = self.env._("%(case)s was cancelled.", case=case.reference)
+            elif not case.is_closed:
+                reason = self.env._(
+                    "%(case)s is not closed yet: close it before invoicing it.",
+                    case=case.reference,
+                )
+            elif not case.line_ids:
+                reason = self.env._(
+                    "%(case)s has no supplies to invoice: add the products and "
+                    "services used first.",
+                    case=case.reference,
+                )
+            if reason:
+                refusals[case] = reason
+        return refusals
+
+    def _lock_for_invoicing(self):
+        """Row locks, so that two workers invoicing the same case cannot both succeed:
+        the second one waits, then fails to serialize and is retried, and its retry
+        sees the first one's invoice."""
+        self.env.cr.execute(
+            "SELECT id FROM sat_case WHERE id IN %s FOR NO KEY UPDATE",
+            [tuple(self.ids)],
+        )
+        self.invalidate_recordset(["invoice_status"])
+
+    def _prepare_invoice_values(self):
+        """Values of the customer invoice of the case; a hook for other modules."""
+        self.ensure_one()
+        return {
+            "move_type": "out_invoice",
+            "partner_id": self.partner_id.address_get(["invoice"])["invoice"],
+            "invoice_origin": self.reference,
+            "invoice_payment_term_id": self.payment_term_id.id,
+            "fiscal_position_id": self.fiscal_position_id.id,
+            "currency_id": self.currency_id.id,
+            "invoice_user_id": self.user_id.id,
+            "company_id": self.company_id.id,
+            "invoice_line_ids": [
+                Command.create(line._prepare_invoice_line_values())
+                for line in self.line_ids
+            ],
+        }
+
+    def _create_invoices(self, grouped=False):
+        """One customer invoice per case, or per customer when grouped.
+
+        Cases that cannot be invoiced are left out (see ``_get_invoice_refusals``).
+        Runs as superuser: a billable case is invoiced on closing, whoever closes it."""
+        self._lock_for_invoicing()
+        cases = self - self.browse([c.id for c in self._get_invoice_refusals()])
+        if not cases:
+            return self.env["account.move"]
+        vals_list = []
+        if grouped:
+            for _partner, group in cases.grouped(
+                lambda c: (c.partner_id, c.currency_id, c.company_id)
+            ).items():
+                vals = group[0]._prepare_invoice_values()
+                vals["invoice_origin"] = ", ".join(group.mapped("reference"))
+                if len(group.payment_term_id) > 1:
+                    vals["invoice_payment_term_id"] = group[
+                        0
+                    ].partner_id.property_payment_term_id.id
+                vals["invoice_line_ids"] = [
+                    Command.create(line._prepare_invoice_line_values())
+                    for line in group.line_ids
+                ]
+                vals_list.append(vals)
+        else:
+            vals_list = [case._prepare_invoice_values() for case in cases]
+        invoices = (
+            self.env["account.move"]
+            .sudo()
+            .with_context(default_move_type="out_invoice")
+            .create(vals_list)
+        )
+        to_post = invoices.filtered(lambda m: m.company_id.sat_invoice_auto_post)
+        if to_post:
+            to_post.action_post()
+        return invoices.sudo(False)

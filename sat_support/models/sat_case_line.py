@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -65,6 +65,16 @@ class SatCaseLine(models.Model):
         check_company=True,
         domain="[('product_id', '=', product_id)]",
     )
+    move_ids = fields.One2many("stock.move", "sat_case_line_id", string="Stock Moves")
+    invoice_line_ids = fields.One2many(
+        "account.move.line", "sat_case_line_id", string="Invoice Lines"
+    )
+    qty_consumed = fields.Float(
+        string="Consumed",
+        compute="_compute_qty_consumed",
+        digits="Product Unit of Measure",
+        help="Quantity already taken from stock (or on its way), in the line's unit.",
+    )
     price_subtotal = fields.Monetary(
         string="Subtotal", compute="_compute_amount", store=True
     )
@@ -86,29 +96,46 @@ class SatCaseLine(models.Model):
             ):
                 line.product_uom_id = line.product_id.uom_id
 
-    @api.depends("product_id", "product_uom_id")
+    @api.depends("product_id", "product_uom_id", "case_id.pricelist_id")
     def _compute_price_unit(self):
         for line in self.filtered("product_id"):
+            case = line.case_id
+            uom = line.product_uom_id or line.product_id.uom_id
+            if case.pricelist_id:
+                line.price_unit = case.pricelist_id._get_product_price(
+                    line.product_id,
+                    line.quantity or 1.0,
+                    currency=case.currency_id,
+                    uom=uom,
+                    date=case.date_received,
+                )
+                continue
             product = line.product_id.with_company(line.company_id)
-            uom = line.product_uom_id or product.uom_id
-            line.price_unit = product.uom_id._compute_price(product.lst_price, uom)
+            price = product.uom_id._compute_price(product.lst_price, uom)
+            line.price_unit = product.currency_id._convert(
+                price,
+                case.currency_id,
+                line.company_id,
+                fields.Date.context_today(line),
+            )
 
-    @api.depends("product_id", "case_id.partner_id")
+    @api.depends("product_id", "case_id.fiscal_position_id")
     def _compute_tax_ids(self):
-        fiscal_positions = {}
         for line in self:
             company = line.company_id or self.env.company
             taxes = line.product_id.taxes_id._filter_taxes_by_company(company)
-            key = (line.case_id.partner_id, company)
-            if key not in fiscal_positions:
-                fiscal_positions[key] = (
-                    self.env["account.fiscal.position"]
-                    .with_company(company)
-                    ._get_fiscal_position(key[0])
-                    if key[0]
-                    else self.env["account.fiscal.position"]
+            line.tax_ids = line.case_id.fiscal_position_id.map_tax(taxes)
+
+    @api.depends("move_ids.state", "move_ids.product_uom_qty", "product_uom_id")
+    def _compute_qty_consumed(self):
+        for line in self:
+            line.qty_consumed = sum(
+                move.product_uom._compute_quantity(
+                    move.product_uom_qty, line.product_uom_id
                 )
-            line.tax_ids = fiscal_positions[key].map_tax(taxes)
+                for move in line.move_ids
+                if move.state != "cancel"
+            )
 
     def _prepare_base_line_for_taxes_computation(self):
         self.ensure_one()
@@ -129,6 +156,39 @@ class SatCaseLine(models.Model):
             ]
             line.price_total = base_line["tax_details"]["raw_total_included_currency"]
             line.price_tax = line.price_total - line.price_subtotal
+
+    def _prepare_invoice_line_values(self):
+        """Values of this supply's customer invoice line; a hook for other modules."""
+        self.ensure_one()
+        return {
+            "display_type": "product",
+            "sat_case_line_id": self.id,
+            "product_id": self.product_id.id,
+            "name": self.name,
+            "quantity": self.quantity,
+            "product_uom_id": self.product_uom_id.id,
+            "price_unit": self.price_unit,
+            "discount": self.discount,
+            "tax_ids": [Command.set(self.tax_ids.ids)],
+        }
+
+    def _prepare_stock_move_values(self, picking, quantity):
+        """Values of the move that takes this supply out of stock."""
+        self.ensure_one()
+        return {
+            "name": self.product_id.display_name,
+            "origin": self.case_id.reference,
+            "product_id": self.product_id.id,
+            "product_uom_qty": quantity,
+            "product_uom": self.product_uom_id.id,
+            "location_id": picking.location_id.id,
+            "location_dest_id": picking.location_dest_id.id,
+            "picking_id": picking.id,
+            "picking_type_id": picking.picking_type_id.id,
+            "partner_id": picking.partner_id.id,
+            "company_id": picking.company_id.id,
+            "sat_case_line_id": self.id,
+        }
 
     @api.constrains("lot_id", "product_id")
     def _check_lot_product(self):

@@ -6,6 +6,7 @@ class SatTeam(models.Model):
     _description = "Support Team"
     _inherit = ["mail.thread"]
     _order = "sequence, name"
+    _check_company_auto = True
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
@@ -29,6 +30,12 @@ class SatTeam(models.Model):
         "user_id",
         string="Members",
         domain=[("share", "=", False)],
+    )
+    warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        check_company=True,
+        help="Where the team's supplies are taken from; the company's first "
+        "warehouse when empty.",
     )
     case_ids = fields.One2many("sat.case", "team_id", string="Cases")
     open_case_count = fields.Integer(compute="_compute_open_case_count")

@@ -104,6 +104,13 @@ class SatCommon(TransactionCase):
                 "taxes_id": [Command.set(cls.tax_21.ids)],
             }
         )
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.stock_location = cls.warehouse.lot_stock_id
+        cls.env["stock.quant"]._update_available_quantity(
+            cls.pump, cls.stock_location, 100
+        )
         cls.lot = cls.env["stock.lot"].create(
             {"name": "TST-0001", "product_id": cls.machine.id}
         )
@@ -114,6 +121,18 @@ class SatCommon(TransactionCase):
         cls.stage_diagnosis = cls.env.ref("sat_support.sat_case_stage_diagnosis")
         cls.stage_closed = cls.env.ref("sat_support.sat_case_stage_closed")
         cls.stage_cancelled = cls.env.ref("sat_support.sat_case_stage_cancelled")
+
+    @classmethod
+    def _create_solved_case(cls, lines, **values):
+        """A case ready to close: solution written, supplies ``[(product, qty)]``."""
+        return cls._create_case(
+            solution="<p>Done</p>",
+            line_ids=[
+                Command.create({"product_id": product.id, "quantity": qty})
+                for product, qty in lines
+            ],
+            **values,
+        )
 
     @classmethod
     def _create_case(cls, **values):

@@ -65,7 +65,7 @@ class TestSatPerformance(SatCommon):
         }
         Case.create(dict(values))  # warm the caches
         self.env.invalidate_all()
-        with self.assertQueryCount(sat_user=35):
+        with self.assertQueryCount(sat_user=39):
             Case.create(dict(values))
             self.env.flush_all()
 
@@ -78,3 +78,43 @@ class TestSatPerformance(SatCommon):
         with self.assertQueryCount(sat_user=16):
             result = Case.web_search_read(domain, KANBAN_SPEC, limit=80)
         self.assertEqual(len(result["records"]), 80)
+
+
+@tagged("post_install", "-at_install")
+class TestSatInvoicingPerformance(SatCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.sat_invoice_on_close = False
+        cls.cases = cls.env["sat.case"].create(
+            [
+                {
+                    "name": f"Invoice perf {i}",
+                    "partner_id": cls.customer.id,
+                    "solution": "<p>Done</p>",
+                    "line_ids": [
+                        Command.create({"product_id": cls.service.id, "quantity": 2}),
+                        Command.create({"product_id": cls.pump.id}),
+                    ],
+                }
+                for i in range(101)
+            ]
+        )
+        cls.cases.action_close()
+
+    def test_query_count_invoice_one_case(self):
+        self.cases[0]._create_invoices()  # warm the caches
+        self.env.invalidate_all()
+        with self.assertQueryCount(__system__=75):
+            invoice = self.cases[1]._create_invoices()
+            self.env.flush_all()
+        self.assertEqual(len(invoice.invoice_line_ids), 2)
+
+    def test_query_count_invoice_batch_of_100(self):
+        self.cases[0]._create_invoices()  # warm the caches
+        self.env.invalidate_all()
+        # About ten queries a case: creating the invoices is batched.
+        with self.assertQueryCount(__system__=1070):
+            invoices = self.cases[1:]._create_invoices()
+            self.env.flush_all()
+        self.assertEqual(len(invoices), 100)

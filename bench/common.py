@@ -1,0 +1,37 @@
+"""Opens an Odoo environment on the bench database; every bench rolls back what it made."""
+
+import contextlib
+import sys
+import time
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.tools import config
+
+
+@contextlib.contextmanager
+def bench_env(conf, db):
+    config.parse_config(["-c", conf, "-d", db, "--log-level=warn"])
+    registry = odoo.modules.registry.Registry(db)
+    with registry.cursor() as cr:
+        try:
+            yield api.Environment(cr, SUPERUSER_ID, {})
+        finally:
+            cr.rollback()
+
+
+@contextlib.contextmanager
+def measure(env, label, count=None):
+    """Prints seconds and SQL queries of the block (per item when ``count`` is given)."""
+    env.flush_all()
+    queries = env.cr.sql_log_count
+    start = time.perf_counter()
+    yield
+    env.flush_all()
+    seconds = time.perf_counter() - start
+    queries = env.cr.sql_log_count - queries
+    line = f"{label}: {seconds:.2f} s, {queries} queries"
+    if count:
+        line += f" ({count / seconds:.1f}/s, {queries / count:.1f} queries each)"
+    print(line)
+    sys.stdout.flush()

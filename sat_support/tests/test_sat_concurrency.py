@@ -1,0 +1,118 @@
+import threading
+import time
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.service.model import retrying
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestSatConcurrency(TransactionCase):
+    """Two workers on the same case, on two real database connections.
+
+    The data is committed (each worker must see it), so it is removed afterwards."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.invoice_on_close = env.company.sat_invoice_on_close
+            product = env["product.product"].create(
+                {"name": "Concurrency hour", "type": "service", "list_price": 10.0}
+            )
+            partner = env["res.partner"].create(
+                {"name": "Concurrency S.A.", "is_company": True}
+            )
+            case = env["sat.case"].create(
+                {
+                    "name": "Concurrency",
+                    "partner_id": partner.id,
+                    "solution": "<p>Done</p>",
+                    "line_ids": [Command.create({"product_id": product.id})],
+                }
+            )
+            self.ids = {"case": case.id, "partner": partner.id, "product": product.id}
+        self.addCleanup(self._remove_committed_data)
+
+    def _remove_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env.company.sat_invoice_on_close = self.invoice_on_close
+            case = env["sat.case"].browse(self.ids["case"])
+            case.line_ids.invoice_line_ids.move_id.unlink()
+            case.stage_id = env.ref("sat_support.sat_case_stage_new")
+            case.unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+            env["product.product"].browse(self.ids["product"]).unlink()
+
+    def _race(self, action):
+        """Worker A runs ``action`` and holds its transaction open until worker B,
+        running the same ``action``, waits on A's lock; then A commits."""
+        attempts = []
+        errors = []
+
+        def worker_b():
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+
+                    def run():
+                        attempts.append(1)
+                        return action(env["sat.case"].browse(self.ids["case"]))
+
+                    retrying(run, env)
+            except Exception as error:  # noqa: BLE001 - reported by the test below
+                errors.append(error)
+
+        with self.registry.cursor() as cr_a:
+            env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+            action(env_a["sat.case"].browse(self.ids["case"]))
+            env_a.flush_all()
+            thread = threading.Thread(target=worker_b)
+            thread.start()
+            self._wait_for_lock_waiter(cr_a, thread, errors)
+        thread.join(60)
+        self.assertFalse(thread.is_alive())
+        return attempts, errors
+
+    def _wait_for_lock_waiter(self, cr, thread, errors):
+        for _i in range(200):
+            if not thread.is_alive():
+                self.fail(f"worker B finished without waiting for worker A: {errors}")
+            # Statistics views are snapshotted once per transaction unless cleared.
+            cr.execute("SELECT pg_stat_clear_snapshot()")
+            cr.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cr.fetchone()[0]:
+                return
+            time.sleep(0.05)
+        self.fail("worker B never waited for worker A's lock")
+
+    def _invoices(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            return len(
+                env["sat.case"]
+                .browse(self.ids["case"])
+                .line_ids.invoice_line_ids.move_id
+            )
+
+    def test_concurrent_close_gives_one_invoice(self):
+        with self.registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {}).company.sat_invoice_on_close = True
+        attempts, errors = self._race(lambda case: case.action_close())
+        self.assertFalse(errors)
+        self.assertGreater(len(attempts), 1, "worker B hit the race and was retried")
+        self.assertEqual(self._invoices(), 1)
+
+    def test_concurrent_invoice_buttons_give_one_invoice(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env.company.sat_invoice_on_close = False
+            env["sat.case"].browse(self.ids["case"]).action_close()
+        attempts, errors = self._race(lambda case: case._create_invoices())
+        self.assertFalse(errors)
+        self.assertGreater(len(attempts), 1, "worker B hit the race and was retried")
+        self.assertEqual(self._invoices(), 1)

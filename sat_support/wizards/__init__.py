@@ -1,0 +1,3 @@
+from . import sat_case_close_wizard
+from . import sat_case_close_wizard_line
+from . import sat_case_invoice_wizard
