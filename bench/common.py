@@ -1,4 +1,4 @@
-"""Opens an Odoo environment on the bench database; every bench rolls back what it made."""
+"""An Odoo environment on the bench database; a bench rolls back what it made."""
 
 import contextlib
 import sys
@@ -22,7 +22,7 @@ def bench_env(conf, db):
 
 @contextlib.contextmanager
 def measure(env, label, count=None):
-    """Prints seconds and SQL queries of the block (per item when ``count`` is given)."""
+    """Prints seconds and SQL queries of the block, per item with ``count``."""
     env.flush_all()
     queries = env.cr.sql_log_count
     start = time.perf_counter()

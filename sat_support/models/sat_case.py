@@ -762,17 +762,21 @@ class SatCase(models.Model):
         self.invalidate_recordset(["invoice_status"])
 
     def _prepare_invoice_values(self):
-        """Values of the customer invoice of the case; a hook for other modules."""
-        self.ensure_one()
+        """Values of the customer invoice of these cases, all of one customer, currency
+        and company; a hook for other modules."""
+        first = self[0]
+        payment_term = self.payment_term_id
+        if len(payment_term) != 1:
+            payment_term = first.partner_id.property_payment_term_id
         return {
             "move_type": "out_invoice",
-            "partner_id": self.partner_id.address_get(["invoice"])["invoice"],
-            "invoice_origin": self.reference,
-            "invoice_payment_term_id": self.payment_term_id.id,
-            "fiscal_position_id": self.fiscal_position_id.id,
-            "currency_id": self.currency_id.id,
-            "invoice_user_id": self.user_id.id,
-            "company_id": self.company_id.id,
+            "partner_id": first.partner_id.address_get(["invoice"])["invoice"],
+            "invoice_origin": ", ".join(self.mapped("reference")),
+            "invoice_payment_term_id": payment_term.id,
+            "fiscal_position_id": first.fiscal_position_id.id,
+            "currency_id": first.currency_id.id,
+            "invoice_user_id": first.user_id.id,
+            "company_id": first.company_id.id,
             "invoice_line_ids": [
                 Command.create(line._prepare_invoice_line_values())
                 for line in self.line_ids
@@ -788,24 +792,13 @@ class SatCase(models.Model):
         cases = self - self.browse([c.id for c in self._get_invoice_refusals()])
         if not cases:
             return self.env["account.move"]
-        vals_list = []
         if grouped:
-            for _partner, group in cases.grouped(
+            groups = cases.grouped(
                 lambda c: (c.partner_id, c.currency_id, c.company_id)
-            ).items():
-                vals = group[0]._prepare_invoice_values()
-                vals["invoice_origin"] = ", ".join(group.mapped("reference"))
-                if len(group.payment_term_id) > 1:
-                    vals["invoice_payment_term_id"] = group[
-                        0
-                    ].partner_id.property_payment_term_id.id
-                vals["invoice_line_ids"] = [
-                    Command.create(line._prepare_invoice_line_values())
-                    for line in group.line_ids
-                ]
-                vals_list.append(vals)
+            ).values()
         else:
-            vals_list = [case._prepare_invoice_values() for case in cases]
+            groups = list(cases)
+        vals_list = [group._prepare_invoice_values() for group in groups]
         invoices = (
             self.env["account.move"]
             .sudo()

@@ -9,7 +9,8 @@ class SatCaseInvoiceWizard(models.TransientModel):
     case_ids = fields.Many2many("sat.case", string="Cases")
     grouped = fields.Boolean(
         string="One Invoice per Customer",
-        help="Group the cases of a customer in one invoice instead of one invoice per case.",
+        help="Group the cases of a customer in one invoice instead of one invoice "
+        "per case.",
     )
     invoice_ids = fields.Many2many("account.move", string="Invoices", readonly=True)
     summary = fields.Text(readonly=True)
