@@ -1,6 +1,7 @@
 from . import sat_case_stage
 from . import sat_case_category
 from . import sat_team
+from . import sat_case_sla
 from . import sat_case
 from . import sat_case_line
 from . import res_partner
@@ -11,3 +12,4 @@ from . import account_move_line
 from . import account_move
 from . import res_company
 from . import res_config_settings
+from . import sat_sla

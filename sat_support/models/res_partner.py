@@ -4,6 +4,13 @@ from odoo import fields, models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    sat_responsible_id = fields.Many2one(
+        "res.users",
+        string="SAT Responsible",
+        domain=[("share", "=", False)],
+        help="Looks after every support case of this customer: new cases are assigned "
+        "to them.",
+    )
     sat_case_count = fields.Integer(
         string="Support Cases",
         compute="_compute_sat_case_count",
@@ -30,3 +37,6 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", partner.id)]
         action["context"] = {"default_partner_id": partner.id}
         return action
+
+    def _commercial_fields(self):
+        return super()._commercial_fields() + ["sat_responsible_id"]

@@ -1,8 +1,15 @@
+from collections import defaultdict
+
+from babel.dates import format_timedelta
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, is_html_empty
+from odoo.tools.misc import get_lang
 
 from odoo.addons.account.models.account_move import PAYMENT_STATE_SELECTION
+
+from .sat_case_sla import SLA_STATUSES
 
 CASE_TYPES = [
     ("warranty", "Warranty"),
@@ -50,6 +57,17 @@ class SatCase(models.Model):
         "line_ids",
         "stage_id",
         "company_id",
+    }
+
+    # Fields that decide which SLA policies govern a case.
+    _SLA_FIELDS = {
+        "priority",
+        "category_id",
+        "team_id",
+        "case_type",
+        "partner_id",
+        "company_id",
+        "date_received",
     }
 
     # Identification
@@ -244,6 +262,20 @@ class SatCase(models.Model):
         string="Amount Due", compute="_compute_payment_state", store=True
     )
 
+    # SLA
+    sla_ids = fields.One2many("sat.case.sla", "case_id", string="SLA Statuses")
+    sla_status = fields.Selection(
+        SLA_STATUSES,
+        string="SLA",
+        compute="_compute_sla_status",
+        store=True,
+        index=True,
+    )
+    sla_deadline = fields.Datetime(
+        string="SLA Deadline", compute="_compute_sla_status", store=True, index=True
+    )
+    sla_time_left = fields.Char(string="Time Left", compute="_compute_sla_time_left")
+
     # Stock
     picking_ids = fields.One2many("stock.picking", "sat_case_id", string="Transfers")
     picking_count = fields.Integer(compute="_compute_picking_count", compute_sudo=True)
@@ -413,6 +445,29 @@ class SatCase(models.Model):
                 for move in posted
             )
 
+    @api.depends("sla_ids.status", "sla_ids.deadline", "sla_ids.reached_date")
+    def _compute_sla_status(self):
+        for case in self:
+            running = case.sla_ids.filtered(lambda s: not s.reached_date)
+            statuses = set((running or case.sla_ids).mapped("status"))
+            if "breached" in statuses:
+                case.sla_status = "breached"
+            elif "at_risk" in statuses:
+                case.sla_status = "at_risk"
+            else:
+                case.sla_status = statuses.pop() if statuses else False
+            case.sla_deadline = min(running.mapped("deadline"), default=False)
+
+    @api.depends("sla_deadline")
+    @api.depends_context("lang")
+    def _compute_sla_time_left(self):
+        now = fields.Datetime.now()
+        locale = get_lang(self.env).code
+        for case in self:
+            case.sla_time_left = case.sla_deadline and format_timedelta(
+                case.sla_deadline - now, add_direction=True, locale=locale
+            )
+
     @api.depends("picking_ids")
     def _compute_picking_count(self):
         for case in self:
@@ -472,6 +527,9 @@ class SatCase(models.Model):
                     sequence.with_company(company).next_by_code("sat.case") or "/"
                 )
         cases = super().create(vals_list)
+        cases._assign()
+        cases._sla_apply()
+        cases._message_subscribe_reporters()
         cases.filtered("is_closed")._on_close()
         return cases
 
@@ -481,6 +539,14 @@ class SatCase(models.Model):
         if "stage_id" in vals:
             opening = self.filtered(lambda case: not case.is_closed)
         res = super().write(vals)
+        if "category_id" in vals:
+            self.filtered(lambda case: not case.user_id)._assign()
+        if self._SLA_FIELDS.intersection(vals):
+            self._sla_apply(reset="date_received" in vals)
+        if "stage_id" in vals:
+            self._sla_on_stage_change()
+        if "reporter_id" in vals:
+            self._message_subscribe_reporters()
         opening.filtered("is_closed")._on_close()
         return res
 
@@ -519,6 +585,112 @@ class SatCase(models.Model):
     @api.model
     def _mail_get_partner_fields(self, introspect_fields=False):
         return ["reporter_id"]
+
+    def _track_template(self, changes):
+        """The stage's mail to the customer: the acknowledgement when a case is
+        created in the first stage, then one mail per stage change."""
+        res = super()._track_template(changes)
+        case = self[0]
+        template = case.stage_id.mail_template_id
+        if "stage_id" in changes and template and case._customer_notified():
+            res["stage_id"] = (
+                template,
+                {
+                    "auto_delete_keep_log": False,
+                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id(
+                        "mail.mt_note"
+                    ),
+                    "email_layout_xmlid": "mail.mail_notification_light",
+                },
+            )
+        return res
+
+    def _customer_notified(self):
+        self.ensure_one()
+        return bool(self.reporter_id.email) and (
+            not self.team_id or self.team_id.notify_customer
+        )
+
+    def _message_subscribe_reporters(self):
+        """The reporting contact follows the case: chatter messages reach them by mail
+        and their replies come back into the thread."""
+        for reporter, cases in (
+            self.filtered("reporter_id").grouped("reporter_id").items()
+        ):
+            cases.message_subscribe(partner_ids=reporter.ids)
+
+    # ------------------------------------------------------------------ assignment
+    def _assign(self):
+        """Team from the category; responsible from the customer's SAT responsible,
+        else from the team's assignment method."""
+        for category, cases in (
+            self.filtered(lambda c: not c.team_id and c.category_id.team_id)
+            .grouped("category_id")
+            .items()
+        ):
+            cases.team_id = category.team_id
+        assignments = defaultdict(lambda: self.browse())
+        todo = self.filtered(lambda c: not c.user_id and not c.is_closed)
+        for case in todo:
+            responsible = case.partner_id.commercial_partner_id.sat_responsible_id
+            if responsible:
+                assignments[responsible] |= case
+        assigned = self.browse().union(*assignments.values())
+        for team, cases in (todo - assigned).grouped("team_id").items():
+            for case, user in zip(
+                cases, team._next_assignees(len(cases)), strict=False
+            ):
+                assignments[user] |= case
+        for user, cases in assignments.items():
+            cases.user_id = user
+
+    # ------------------------------------------------------------------ SLA
+    def _sla_apply(self, reset=False):
+        """Matches the SLA policies of open cases: new policies start counting from
+        reception, policies that no longer apply are dropped unless reached."""
+        Status = self.env["sat.case.sla"].sudo()
+        open_cases = self.filtered(lambda c: not c.is_closed)
+        policies = (
+            self.env["sat.sla"]
+            .sudo()
+            .search([("company_id", "in", open_cases.company_id.ids)])
+        )
+        running = open_cases.sudo().sla_ids.filtered(lambda s: not s.reached_date)
+        stale = (
+            running
+            if reset
+            else running.filtered(lambda s: not s.sla_id._applies_to(s.case_id))
+        )
+        stale.unlink()
+        pairs = []
+        for case in open_cases:
+            current = case.sudo().sla_ids.sla_id
+            pairs += [
+                (case, sla)
+                for sla in policies
+                if sla not in current and sla._applies_to(case)
+            ]
+        created = Status.create(Status._prepare_values(pairs))
+        created.filtered(
+            lambda s: s.case_id.stage_id.sequence >= s.target_stage_id.sequence
+        )._reach()
+        Status._check_sla(created.ids)
+
+    def _sla_on_stage_change(self):
+        statuses = self.sudo().sla_ids.filtered(lambda s: not s.reached_date)
+        cancelled = statuses.filtered(lambda s: s.case_id.is_cancel)
+        cancelled.unlink()
+        statuses -= cancelled
+        reached = statuses.filtered(
+            lambda s: s.case_id.stage_id.sequence >= s.target_stage_id.sequence
+        )
+        reached._reach()
+        statuses -= reached
+        paused = statuses.filtered(
+            lambda s: s.case_id.stage_id in s.sla_id.exclude_stage_ids
+        )
+        paused.filtered(lambda s: not s.paused_since)._pause()
+        (statuses - paused).filtered("paused_since")._resume()
 
     # ------------------------------------------------------------------ actions
     def _move_to_stage(self, domain, missing_message):

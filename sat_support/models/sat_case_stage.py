@@ -25,6 +25,13 @@ class SatCaseStage(models.Model):
         help="Cases here were closed without being solved: no solution is required and "
         "they are never invoiced.",
     )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Customer Mail",
+        domain=[("model", "=", "sat.case")],
+        help="Mailed to the customer when a case reaches this stage (for the first "
+        "stage: the acknowledgement of a new case).",
+    )
     company_id = fields.Many2one("res.company")
 
     _sql_constraints = [

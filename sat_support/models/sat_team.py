@@ -37,6 +37,26 @@ class SatTeam(models.Model):
         help="Where the team's supplies are taken from; the company's first "
         "warehouse when empty.",
     )
+    assign_method = fields.Selection(
+        [
+            ("manual", "Manual"),
+            ("round_robin", "Round Robin"),
+            ("balanced", "Least Open Cases"),
+        ],
+        string="Assignment",
+        default="manual",
+        required=True,
+        help="How new cases of the team get their responsible: by hand, each member "
+        "in turn, or the member with the fewest open cases. Members on leave are "
+        "skipped.",
+    )
+    last_assigned_user_id = fields.Many2one("res.users", readonly=True, copy=False)
+    notify_customer = fields.Boolean(
+        string="Mail the Customer",
+        default=True,
+        help="Acknowledge new cases and announce stage changes to the customer by "
+        "mail.",
+    )
     case_ids = fields.One2many("sat.case", "team_id", string="Cases")
     open_case_count = fields.Integer(compute="_compute_open_case_count")
 
@@ -63,3 +83,57 @@ class SatTeam(models.Model):
             "search_default_filter_open": 1,
         }
         return action
+
+    def _get_available_members(self):
+        """Members not on leave now, per their working-time resource."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        leaves = (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .search(
+                [
+                    ("resource_id.user_id", "in", self.member_ids.ids),
+                    ("date_from", "<=", now),
+                    ("date_to", ">=", now),
+                ]
+            )
+        )
+        return self.member_ids - leaves.resource_id.user_id
+
+    def _next_assignees(self, count):
+        """Responsibles for ``count`` new cases, by the team's method."""
+        if not self or self.assign_method == "manual":
+            return []
+        members = self._get_available_members().sorted("id")
+        if not members:
+            return []
+        if self.assign_method == "round_robin":
+            # Two workers assigning at once must not both take "the next" member.
+            self.env.cr.execute(
+                "SELECT id FROM sat_team WHERE id = %s FOR NO KEY UPDATE", [self.id]
+            )
+            self.invalidate_recordset(["last_assigned_user_id"])
+            start = (
+                members.ids.index(self.last_assigned_user_id.id) + 1
+                if (self.last_assigned_user_id in members)
+                else 0
+            )
+            users = [members[(start + i) % len(members)] for i in range(count)]
+            self.sudo().last_assigned_user_id = users[-1]
+            return users
+        counts = dict(
+            self.env["sat.case"]
+            .sudo()
+            ._read_group(
+                [("user_id", "in", members.ids), ("is_closed", "=", False)],
+                ["user_id"],
+                ["__count"],
+            )
+        )
+        users = []
+        for _i in range(count):
+            user = min(members, key=lambda member: (counts.get(member, 0), member.id))
+            counts[user] = counts.get(user, 0) + 1
+            users.append(user)
+        return users

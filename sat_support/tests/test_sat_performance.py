@@ -65,7 +65,7 @@ class TestSatPerformance(SatCommon):
         }
         Case.create(dict(values))  # warm the caches
         self.env.invalidate_all()
-        with self.assertQueryCount(sat_user=39):
+        with self.assertQueryCount(sat_user=47):
             Case.create(dict(values))
             self.env.flush_all()
 
