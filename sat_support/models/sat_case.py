@@ -517,7 +517,10 @@ class SatCase(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         sequence = self.env["ir.sequence"]
+        default_stage = self._default_stage_id()
         for vals in vals_list:
+            # Explicit, so that the first stage's mail (the acknowledgement) is sent.
+            vals.setdefault("stage_id", default_stage.id)
             if not vals.get("reference") or vals["reference"] == self.env._("New"):
                 company = (
                     self.env["res.company"].browse(vals.get("company_id"))

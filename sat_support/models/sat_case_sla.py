@@ -56,7 +56,7 @@ class SatCaseSla(models.Model):
     # ------------------------------------------------------------------ planning
     @api.model
     def _plan(self, calendar, requests):
-        """The datetimes ``hours`` working hours after ``start``, per ``(start, hours)``.
+        """When ``hours`` working hours after ``start`` end, per ``(start, hours)``.
 
         Reads the calendar's working intervals (attendances minus leaves and public
         holidays) once for all the requests instead of once per case."""
@@ -172,7 +172,7 @@ class SatCaseSla(models.Model):
 
         One query selects what changed; ``SKIP LOCKED`` lets a second cron worker
         running at the same time skip the rows the first one is handling."""
-        self._check_sla()
+        return self._check_sla()
 
     @api.model
     def _check_sla(self, ids=None):
@@ -202,26 +202,35 @@ class SatCaseSla(models.Model):
 
     def _warn(self, status):
         """An activity (Odoo mails it to its assignee) for the responsible when at
-        risk, for the team leader when breached."""
+        risk, for the team leader when breached: one per case and person."""
         activity_type = self.env.ref("sat_support.mail_activity_type_sla_warning")
         model_id = self.env["ir.model"]._get_id("sat.case")
-        vals_list = []
+        warnings = defaultdict(lambda: self.browse())
         for line in self:
             case = line.case_id
-            user = case.user_id if status == "at_risk" else case.team_id.user_id
-            user = user or case.user_id or case.team_id.user_id
-            if not user:
-                continue
-            vals_list.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": case.id,
-                    "activity_type_id": activity_type.id,
-                    "user_id": user.id,
-                    "date_deadline": fields.Date.context_today(line, line.deadline),
-                    "summary": self._warning_summary(line, status),
-                }
+            leader = case.team_id.user_id
+            user = (
+                (case.user_id or leader)
+                if status == "at_risk"
+                else (leader or case.user_id)
             )
+            if user:
+                warnings[case, user] |= line
+        vals_list = [
+            {
+                "res_model_id": model_id,
+                "res_id": case.id,
+                "activity_type_id": activity_type.id,
+                "user_id": user.id,
+                "date_deadline": fields.Date.context_today(
+                    case, min(lines.mapped("deadline"))
+                ),
+                "summary": "; ".join(
+                    self._warning_summary(line, status) for line in lines
+                ),
+            }
+            for (case, user), lines in warnings.items()
+        ]
         if vals_list:
             self.env["mail.activity"].sudo().create(vals_list)
 

@@ -6,3 +6,6 @@ from . import test_sat_i18n
 from . import test_sat_billing
 from . import test_sat_stock
 from . import test_sat_concurrency
+from . import test_sat_sla
+from . import test_sat_assignment
+from . import test_sat_communication

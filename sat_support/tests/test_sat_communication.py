@@ -1,0 +1,99 @@
+from odoo.tests import tagged
+
+from .common import SatCommon
+
+
+@tagged("post_install", "-at_install")
+class TestSatCommunication(SatCommon):
+    def _mails(self, case):
+        self.cr.flush()  # tracking templates are sent when the transaction commits
+        return self.env["mail.mail"].search(
+            [("model", "=", "sat.case"), ("res_id", "=", case.id)], order="id"
+        )
+
+    def test_acknowledgement_on_creation(self):
+        case = self._create_case(reporter_id=self.contact.id, team_id=self.team.id)
+        mail = self._mails(case)
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.recipient_ids, self.contact)
+        self.assertEqual(
+            mail.subject, f"[{case.reference}] We received your request: Leaks water"
+        )
+        self.assertIn(case.reference, mail.body_html)
+        self.assertIn(
+            self.contact, case.message_partner_ids, "the reporter follows the case"
+        )
+
+    def test_stage_changes_are_mailed(self):
+        case = self._create_case(
+            reporter_id=self.contact.id, solution="<p>New gasket</p>"
+        )
+        self._mails(case).unlink()
+        expected = [
+            ("sat_case_stage_diagnosis", None),
+            ("sat_case_stage_in_progress", "We are working on your request"),
+            ("sat_case_stage_waiting", "We need your answer"),
+            ("sat_case_stage_closed", "Your request is solved"),
+        ]
+        for stage_xmlid, subject in expected:
+            case.stage_id = self.env.ref(f"sat_support.{stage_xmlid}")
+            mails = self._mails(case)
+            if subject is None:
+                self.assertFalse(mails, "a stage without template sends nothing")
+                continue
+            self.assertEqual(len(mails), 1, stage_xmlid)
+            self.assertEqual(mails.subject, f"[{case.reference}] {subject}")
+            self.assertEqual(mails.recipient_ids, self.contact)
+            mails.unlink()
+        self.assertIn(
+            "New gasket",
+            self.env["mail.message"]
+            .search(
+                [("model", "=", "sat.case"), ("res_id", "=", case.id)],
+                limit=1,
+                order="id desc",
+            )
+            .body,
+        )
+
+    def test_in_the_customer_language(self):
+        self.env["res.lang"]._activate_lang("es_ES")
+        self.env["ir.module.module"].search(
+            [("name", "=", "sat_support")]
+        )._update_translations(["es_ES"])
+        self.contact.lang = "es_ES"
+        case = self._create_case(reporter_id=self.contact.id)
+        mail = self._mails(case)
+        self.assertEqual(
+            mail.subject, f"[{case.reference}] Hemos recibido su solicitud: Leaks water"
+        )
+
+    def test_switched_off_per_team(self):
+        self.team.notify_customer = False
+        case = self._create_case(reporter_id=self.contact.id, team_id=self.team.id)
+        case.stage_id = self.env.ref("sat_support.sat_case_stage_in_progress")
+        self.assertFalse(self._mails(case))
+
+    def test_no_mail_without_an_address(self):
+        silent = self.env["res.partner"].create(
+            {"name": "No Mail", "parent_id": self.customer.id}
+        )
+        case = self._create_case(reporter_id=silent.id)
+        self.assertFalse(self._mails(case))
+
+    def test_chatter_exchange_reaches_the_customer(self):
+        case = self._create_case(reporter_id=self.contact.id)
+        self._mails(case).unlink()
+        case.with_user(self.sat_user).message_post(
+            body="Could you send a photo of the leak?",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        mails = self._mails(case)
+        self.assertIn(self.contact, mails.recipient_ids)
+        case.with_user(self.sat_user).message_post(
+            body="Internal: order a gasket",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        self.assertEqual(self._mails(case), mails, "internal notes stay internal")
