@@ -1,7 +1,8 @@
 import threading
 import time
+from datetime import timedelta
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
@@ -116,3 +117,73 @@ class TestSatConcurrency(TransactionCase):
         self.assertFalse(errors)
         self.assertGreater(len(attempts), 1, "worker B hit the race and was retried")
         self.assertEqual(self._invoices(), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestSatSlaCronConcurrency(TransactionCase):
+    """Two cron workers check the SLA at the same time: one warning, not two."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            sla = env["sat.sla"].create(
+                {
+                    "name": "Concurrency SLA",
+                    "stage_id": env.ref("sat_support.sat_case_stage_closed").id,
+                    "time": 8,
+                }
+            )
+            case = env["sat.case"].create(
+                {"name": "Concurrency SLA case", "user_id": SUPERUSER_ID}
+            )
+            status = case.sla_ids.filtered(lambda s: s.sla_id == sla)
+            # Due for a warning, not yet seen by any cron run.
+            past = fields.Datetime.now() - timedelta(hours=1)
+            status.write({"warning_date": past, "deadline": past + timedelta(days=1)})
+            self.ids = {"case": case.id, "sla": sla.id}
+        self.addCleanup(self._remove_committed_data)
+
+    def _remove_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            case = env["sat.case"].browse(self.ids["case"])
+            case.activity_ids.unlink()
+            case.unlink()
+            env["sat.sla"].browse(self.ids["sla"]).unlink()
+
+    def _warnings(self, env):
+        return env["mail.activity"].search_count(
+            [
+                ("res_model", "=", "sat.case"),
+                ("res_id", "=", self.ids["case"]),
+                (
+                    "activity_type_id",
+                    "=",
+                    env.ref("sat_support.mail_activity_type_sla_warning").id,
+                ),
+            ]
+        )
+
+    def test_two_cron_workers_warn_once(self):
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+            env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+            # Waiting for A's locks would be the bug: fail instead of hanging.
+            cr_b.execute("SET LOCAL lock_timeout = '5s'")
+            warned_a = env_a["sat.case.sla"]._cron_check_sla()
+            # Worker B runs while A's transaction still holds the rows.
+            warned_b = env_b["sat.case.sla"]._cron_check_sla()
+            self.assertEqual(warned_a.case_id.id, self.ids["case"])
+            self.assertFalse(
+                warned_b.filtered(lambda s: s.case_id.id == self.ids["case"])
+            )
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.assertEqual(self._warnings(env), 1)
+            self.assertEqual(
+                env["sat.case"].browse(self.ids["case"]).sla_status, "at_risk"
+            )
+            # A later run finds nothing new to say.
+            env["sat.case.sla"]._cron_check_sla()
+            self.assertEqual(self._warnings(env), 1)
