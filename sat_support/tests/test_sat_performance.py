@@ -19,6 +19,8 @@ KANBAN_SPEC = {
     "user_id": {"fields": {"display_name": {}}},
     "stage_id": {"fields": {"display_name": {}}},
     "activity_ids": {"fields": {}},
+    "sla_status": {},
+    "sla_time_left": {},
 }
 
 
@@ -65,7 +67,7 @@ class TestSatPerformance(SatCommon):
         }
         Case.create(dict(values))  # warm the caches
         self.env.invalidate_all()
-        with self.assertQueryCount(sat_user=47):
+        with self.assertQueryCount(sat_user=71):
             Case.create(dict(values))
             self.env.flush_all()
 
