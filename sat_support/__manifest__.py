@@ -41,6 +41,7 @@
     "demo": [
         "demo/sat_demo_products.xml",
         "demo/sat_team_demo.xml",
+        "demo/sat_sla_demo.xml",
         "demo/sat_case_demo.xml",
     ],
 }
