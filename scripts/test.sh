@@ -4,6 +4,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_base
+# The mail gateway's tests run a real IMAP server.
+ensure_commands "dovecot:dovecot-imapd"
 ensure_template
 DB=${SAT_TEST_DB:-sat_test}
 CONF="$RUN_DIR/test.conf"
@@ -12,9 +14,12 @@ new_database "$DB" "$CONF"
 
 say "running the tests"
 cd "$ROOT"
+if [ "$#" = 0 ]; then
+    set -- ${SAT_ADDONS//,/ }
+fi
 set +e
 "$PYTHON" -m pytest -p no:cacheprovider --odoo-database="$DB" --odoo-config="$CONF" \
-    -o addopts="" -q -rfEs "${@:-$SAT_ADDONS}"
+    -o addopts="" -q -rfEs "$@"
 status=$?
 set -e
 if [ "$status" = 5 ]; then

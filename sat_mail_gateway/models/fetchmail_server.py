@@ -1,0 +1,121 @@
+import logging
+
+from psycopg2 import IntegrityError
+
+from odoo import fields, models
+from odoo.tools import exception_to_unicode
+
+_logger = logging.getLogger(__name__)
+
+
+class FetchmailServer(models.Model):
+    _inherit = "fetchmail.server"
+
+    sat_partner_id = fields.Many2one(
+        "res.partner",
+        string="Support Mailbox of",
+        index="btree_not_null",
+        readonly=True,
+    )
+    sat_folder = fields.Char(string="IMAP Folder", default="INBOX")
+    sat_starttls = fields.Boolean(string="STARTTLS")
+
+    def _imap_login(self, connection):
+        if self.sat_starttls and not self.is_ssl:
+            connection.starttls()
+        return super()._imap_login(connection)
+
+    def fetch_mail(self, raise_exception=True):
+        """Customer mailboxes are fetched by ``_sat_fetch``, others as Odoo does."""
+        mailboxes = self.filtered("sat_partner_id")
+        others = self - mailboxes
+        result = (
+            super(FetchmailServer, others).fetch_mail(raise_exception)
+            if others
+            else True
+        )
+        for server in mailboxes:
+            server._sat_fetch()
+        return result
+
+    def _sat_batch_size(self):
+        return int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("sat_mail_gateway.batch_size", 200)
+        )
+
+    def _sat_fetch(self):
+        """Fetch one customer mailbox; commits after each mail (a cron job).
+
+        A mail is marked read only once its case is committed; a mail that fails stays
+        unread for the next run, with the error shown on the customer; a dead server
+        is recorded and the next mailbox is fetched all the same."""
+        self.ensure_one()
+        count, errors, imap = 0, [], None
+        try:
+            imap = self.connect()
+            imap.select(self.sat_folder or "INBOX")
+            _status, data = imap.search(None, "(UNSEEN)")
+            for num in data[0].split()[: self._sat_batch_size()]:
+                error = self._sat_process(imap, num)
+                if error:
+                    errors.append(error)
+                else:
+                    count += 1
+        except Exception as error:
+            self.env.cr.rollback()
+            _logger.info("Support mailbox %s unreachable", self.name, exc_info=True)
+            errors.append(
+                self.env._(
+                    "Mailbox unreachable: %(error)s", error=exception_to_unicode(error)
+                )
+            )
+        finally:
+            if imap:
+                try:
+                    imap.close()
+                    imap.logout()
+                except Exception:  # noqa: BLE001 - the connection is gone anyway
+                    _logger.info("Support mailbox %s: logout failed", self.name)
+        self._sat_record_fetch(count, errors)
+
+    def _sat_process(self, imap, num):
+        """Turns one mail into a case; returns an error message or None."""
+        _status, fetched = imap.fetch(num, "(BODY.PEEK[])")
+        raw = fetched[0][1]
+        try:
+            self.env["mail.thread"].with_context(
+                fetchmail_cron_running=True, default_fetchmail_server_id=self.id
+            ).message_process(
+                self.object_id.model,
+                raw,
+                save_original=self.original,
+                strip_attachments=not self.attach,
+            )
+            self.env.cr.commit()
+        except IntegrityError:
+            # Another worker committed this very mail meanwhile: it is a duplicate.
+            self.env.cr.rollback()
+        except Exception as error:
+            self.env.cr.rollback()
+            _logger.info(
+                "Support mailbox %s: mail %s failed", self.name, num, exc_info=True
+            )
+            return self.env._(
+                "A mail could not be processed and stays unread in the mailbox: "
+                "%(error)s",
+                error=exception_to_unicode(error),
+            )
+        imap.store(num, "+FLAGS", "\\Seen")
+        return None
+
+    def _sat_record_fetch(self, count, errors):
+        self.sat_partner_id.sudo().write(
+            {
+                "sat_last_fetch_date": fields.Datetime.now(),
+                "sat_last_fetch_count": count,
+                "sat_last_fetch_error": "\n".join(errors) or False,
+            }
+        )
+        self.env.cr.commit()

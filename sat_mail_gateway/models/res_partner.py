@@ -1,0 +1,198 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import exception_to_unicode
+
+SYSTEM = "base.group_system"
+MAILBOX_FIELDS = {
+    "sat_mailbox_email",
+    "sat_imap_host",
+    "sat_imap_port",
+    "sat_imap_security",
+    "sat_imap_user",
+    "sat_imap_password",
+    "sat_imap_folder",
+    "sat_smtp_host",
+    "sat_smtp_port",
+    "sat_smtp_encryption",
+    "sat_smtp_user",
+    "sat_smtp_password",
+    "active",
+}
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    sat_mailbox_email = fields.Char(
+        string="Support Address",
+        groups="sat_support.group_sat_manager",
+        help="The customer's own support address (e.g. sat.acme@example.com): every "
+        "mail it receives becomes a case of this customer, and the case's mails leave "
+        "from it.",
+    )
+    # Incoming: an Odoo fetchmail.server kept in sync from these fields.
+    sat_imap_host = fields.Char(string="IMAP Server", groups=SYSTEM)
+    sat_imap_port = fields.Integer(string="IMAP Port", default=993, groups=SYSTEM)
+    sat_imap_security = fields.Selection(
+        [("none", "None"), ("ssl", "SSL/TLS"), ("starttls", "STARTTLS")],
+        string="IMAP Security",
+        default="ssl",
+        groups=SYSTEM,
+    )
+    sat_imap_user = fields.Char(string="IMAP Login", groups=SYSTEM)
+    sat_imap_password = fields.Char(string="IMAP Password", groups=SYSTEM)
+    sat_imap_folder = fields.Char(string="IMAP Folder", default="INBOX", groups=SYSTEM)
+    # Outgoing: an Odoo ir.mail_server kept in sync from these fields.
+    sat_smtp_host = fields.Char(string="SMTP Server", groups=SYSTEM)
+    sat_smtp_port = fields.Integer(string="SMTP Port", default=587, groups=SYSTEM)
+    sat_smtp_encryption = fields.Selection(
+        [("none", "None"), ("starttls", "STARTTLS"), ("ssl", "SSL/TLS")],
+        string="SMTP Security",
+        default="starttls",
+        groups=SYSTEM,
+    )
+    sat_smtp_user = fields.Char(string="SMTP Login", groups=SYSTEM)
+    sat_smtp_password = fields.Char(string="SMTP Password", groups=SYSTEM)
+    sat_fetchmail_server_id = fields.Many2one(
+        "fetchmail.server", string="Incoming Server", readonly=True, groups=SYSTEM
+    )
+    sat_mail_server_id = fields.Many2one(
+        "ir.mail_server", string="Outgoing Server", readonly=True, groups=SYSTEM
+    )
+    # What the last fetch did.
+    sat_last_fetch_date = fields.Datetime(
+        string="Last Fetch", readonly=True, groups="sat_support.group_sat_manager"
+    )
+    sat_last_fetch_count = fields.Integer(
+        string="Mails Fetched", readonly=True, groups="sat_support.group_sat_manager"
+    )
+    sat_last_fetch_error = fields.Text(
+        string="Last Error", readonly=True, groups="sat_support.group_sat_manager"
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        with_mailbox = [
+            partner
+            for partner, vals in zip(partners, vals_list, strict=True)
+            if vals.get("sat_imap_host") or vals.get("sat_smtp_host")
+        ]
+        self.browse().union(*with_mailbox)._sat_sync_servers()
+        return partners
+
+    def write(self, vals):
+        res = super().write(vals)
+        if MAILBOX_FIELDS.intersection(vals):
+            self._sat_sync_servers()
+        return res
+
+    # ------------------------------------------------------------------ servers
+    def _sat_sync_servers(self):
+        """Creates, updates or deactivates the fetchmail.server and ir.mail_server."""
+        model = self.env["ir.model"]._get("sat.case")
+        for partner in self.sudo():
+            incoming = (
+                partner.active and partner.sat_imap_host and partner.sat_imap_user
+            )
+            values = (
+                partner._sat_fetchmail_values(model) if incoming else {"active": False}
+            )
+            partner._sat_upsert("sat_fetchmail_server_id", "fetchmail.server", values)
+            outgoing = partner.active and partner.sat_smtp_host
+            values = (
+                partner._sat_mail_server_values() if outgoing else {"active": False}
+            )
+            partner._sat_upsert("sat_mail_server_id", "ir.mail_server", values)
+
+    def _sat_upsert(self, fname, model, values):
+        server = self.with_context(active_test=False)[fname]
+        if server:
+            server.write(values)
+        elif values.get("active", True):
+            self[fname] = self.env[model].create(values)
+
+    def _sat_fetchmail_values(self, model):
+        return {
+            "name": self.env._("Support mailbox: %(partner)s", partner=self.name),
+            "active": True,
+            "server_type": "imap",
+            "server": self.sat_imap_host,
+            "port": self.sat_imap_port,
+            "is_ssl": self.sat_imap_security == "ssl",
+            "sat_starttls": self.sat_imap_security == "starttls",
+            "user": self.sat_imap_user,
+            "password": self.sat_imap_password,
+            "sat_folder": self.sat_imap_folder or "INBOX",
+            "object_id": model.id,
+            "state": "done",
+            "attach": True,
+            "sat_partner_id": self.id,
+        }
+
+    def _sat_mail_server_values(self):
+        return {
+            "name": self.env._("Support mailbox: %(partner)s", partner=self.name),
+            "active": True,
+            "smtp_host": self.sat_smtp_host,
+            "smtp_port": self.sat_smtp_port,
+            "smtp_encryption": self.sat_smtp_encryption,
+            "smtp_authentication": "login",
+            "smtp_user": self.sat_smtp_user,
+            "smtp_pass": self.sat_smtp_password,
+            "from_filter": self.sat_mailbox_email,
+            "sat_partner_id": self.id,
+        }
+
+    # ------------------------------------------------------------------ buttons
+    def action_sat_test_incoming(self):
+        self.ensure_one()
+        server = self.sudo().sat_fetchmail_server_id
+        if not server:
+            raise UserError(self.env._("Fill in the IMAP settings and save first."))
+        connection = None
+        try:
+            connection = server.connect()
+            connection.select(server.sat_folder or "INBOX")
+        except Exception as error:
+            raise UserError(
+                self.env._(
+                    "The IMAP server refused the connection: %(error)s",
+                    error=exception_to_unicode(error),
+                )
+            ) from error
+        finally:
+            if connection:
+                try:
+                    connection.logout()
+                except Exception:  # noqa: BLE001,S110 - the test result is known already
+                    pass
+        return self._sat_notify(self.env._("Incoming mail server: connection works."))
+
+    def action_sat_test_outgoing(self):
+        self.ensure_one()
+        server = self.sudo().sat_mail_server_id
+        if not server:
+            raise UserError(self.env._("Fill in the SMTP settings and save first."))
+        try:
+            server.test_smtp_connection()
+        except UserError as error:
+            raise UserError(
+                self.env._("The SMTP server refused: %(error)s", error=error.args[0])
+            ) from error
+        return self._sat_notify(self.env._("Outgoing mail server: connection works."))
+
+    def action_sat_fetch_now(self):
+        self.ensure_one()
+        server = self.sudo().sat_fetchmail_server_id
+        if not server:
+            raise UserError(self.env._("Fill in the IMAP settings and save first."))
+        server.fetch_mail()
+        return True
+
+    def _sat_notify(self, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"type": "success", "message": message, "sticky": False},
+        }

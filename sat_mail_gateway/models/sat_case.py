@@ -1,0 +1,167 @@
+import re
+
+from markupsafe import Markup
+
+from odoo import api, models, tools
+from odoo.tools.mail import email_split_and_format, parse_contact_from_email
+
+REFERENCE_RE = re.compile(r"\[?(SAT/\d{4}/\d+)\]?")
+
+
+class SatCase(models.Model):
+    _inherit = "sat.case"
+
+    # ------------------------------------------------------------------ incoming
+    def _sat_mailbox_partner(self):
+        server_id = self.env.context.get("default_fetchmail_server_id")
+        if not server_id:
+            return self.env["res.partner"]
+        return self.env["fetchmail.server"].sudo().browse(server_id).sat_partner_id
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A mail to a customer's support mailbox: a case of that customer, whoever
+        the sender is; the sender becomes the reporting contact."""
+        account = self._sat_mailbox_partner()
+        if not account:
+            return super().message_new(msg_dict, custom_values)
+        self._sat_register_message(msg_dict)
+        existing = self._sat_case_from_subject(msg_dict.get("subject"), account)
+        if existing:
+            existing.message_update(msg_dict)
+            return existing
+        self._sat_limit_attachments(msg_dict)
+        values = {
+            "name": msg_dict.get("subject") or self.env._("(no subject)"),
+            "partner_id": account.id,
+            "reporter_id": self._sat_find_or_create_contact(account, msg_dict).id,
+            "date_received": msg_dict.get("date"),
+            "symptom": msg_dict.get("body"),
+            "company_id": account.company_id.id or self.env.company.id,
+            **(custom_values or {}),
+        }
+        return super().message_new(msg_dict, values)
+
+    def message_update(self, msg_dict, update_vals=None):
+        """A customer's answer moves a case waiting for it (see the stage's
+        *Stage on Customer Reply*)."""
+        self._sat_limit_attachments(msg_dict)
+        if not self.env.context.get("sat_auto_submitted"):
+            for stage, cases in self.grouped("stage_id").items():
+                if stage.reply_stage_id:
+                    cases.write({"stage_id": stage.reply_stage_id.id})
+        return super().message_update(msg_dict, update_vals=update_vals)
+
+    @api.model
+    def _sat_register_message(self, msg_dict):
+        """Claims the Message-Id: a second worker processing the same mail fails on
+        the unique index instead of creating a second case."""
+        if msg_dict.get("message_id"):
+            self.env["sat.mail.gateway.message"].sudo().create(
+                {"message_id": msg_dict["message_id"]}
+            )
+            self.env.flush_all()
+
+    @api.model
+    def _sat_case_from_subject(self, subject, account):
+        match = REFERENCE_RE.search(subject or "")
+        if not match:
+            return self.browse()
+        return self.sudo().search(
+            [("reference", "=", match.group(1)), ("partner_id", "=", account.id)],
+            limit=1,
+        )
+
+    @api.model
+    def _sat_find_or_create_contact(self, account, msg_dict):
+        emails = email_split_and_format(msg_dict.get("email_from") or "")
+        if not emails:
+            return account
+        name, email = parse_contact_from_email(emails[0])
+        normalized = tools.email_normalize(email)
+        Partner = self.env["res.partner"].sudo()
+        contact = Partner.search(
+            [("id", "child_of", account.id), ("email_normalized", "=", normalized)],
+            limit=1,
+        )
+        return contact or Partner.create(
+            {
+                "name": name or email,
+                "email": email,
+                "parent_id": account.id,
+                "type": "contact",
+            }
+        )
+
+    @api.model
+    def _sat_limit_attachments(self, msg_dict):
+        """Drops attachments above the configured size, with a note in the body."""
+        limit = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("sat_mail_gateway.max_attachment_size", 25 * 1024 * 1024)
+        )
+        kept, dropped = [], []
+        for attachment in msg_dict.get("attachments") or []:
+            content = attachment[1] if len(attachment) > 1 else b""
+            (dropped if len(content or b"") > limit else kept).append(attachment)
+        if dropped:
+            msg_dict["attachments"] = kept
+            note = self.env._(
+                "Attachments too large to keep (over %(size)s MB): %(names)s",
+                size=limit // (1024 * 1024),
+                names=", ".join(attachment[0] for attachment in dropped),
+            )
+            msg_dict["body"] = Markup("%s<p><em>%s</em></p>") % (
+                Markup(msg_dict.get("body") or ""),
+                note,
+            )
+
+    # ------------------------------------------------------------------ outgoing
+    def _sat_mailbox(self):
+        self.ensure_one()
+        account = self.partner_id.commercial_partner_id.sudo()
+        if account.sat_mailbox_email and account.sat_mail_server_id.active:
+            return account
+        return self.env["res.partner"]
+
+    def _notify_get_reply_to(self, default=None):
+        reply_to = super()._notify_get_reply_to(default=default)
+        for case in self:
+            account = case._sat_mailbox()
+            if account:
+                reply_to[case.id] = tools.formataddr(
+                    (account.name, account.sat_mailbox_email)
+                )
+        return reply_to
+
+    def _notify_by_email_get_base_mail_values(self, message, additional_values=None):
+        values = super()._notify_by_email_get_base_mail_values(
+            message, additional_values=additional_values
+        )
+        if len(self) == 1:
+            account = self._sat_mailbox()
+            if account:
+                values.update(
+                    mail_server_id=account.sat_mail_server_id.id,
+                    email_from=tools.formataddr(
+                        (account.name, account.sat_mailbox_email)
+                    ),
+                    reply_to=tools.formataddr(
+                        (account.name, account.sat_mailbox_email)
+                    ),
+                )
+        return values
+
+    def _notify_by_email_get_headers(self, headers=None):
+        headers = super()._notify_by_email_get_headers(headers=headers)
+        # Mails sent by the system (acknowledgement, stage changes) say so, so that
+        # the customer's auto-responder does not answer them.
+        if self.env.context.get("sat_automatic_mail"):
+            headers["Auto-Submitted"] = "auto-generated"
+        return headers
+
+    def _message_track_post_template(self, changes):
+        return super(
+            SatCase, self.with_context(sat_automatic_mail=True)
+        )._message_track_post_template(changes)

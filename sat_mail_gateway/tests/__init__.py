@@ -1,0 +1,1 @@
+from . import test_sat_mail_gateway

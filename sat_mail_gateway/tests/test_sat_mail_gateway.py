@@ -1,0 +1,382 @@
+import contextlib
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from odoo.exceptions import AccessError, UserError
+from odoo.modules import module
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from .servers import Dovecot, SmtpCapture
+
+
+def make_mail(
+    sender, to, subject, body, message_id=None, headers=None, attachment=None
+):
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = to
+    mail["Subject"] = subject
+    mail["Date"] = "Mon, 23 Nov 2026 09:30:00 +0000"
+    mail["Message-Id"] = message_id or make_msgid(domain="customer.example")
+    for key, value in (headers or {}).items():
+        mail[key] = value
+    mail.set_content(body)
+    if attachment:
+        mail.add_attachment(
+            attachment[1],
+            maintype="application",
+            subtype="octet-stream",
+            filename=attachment[0],
+        )
+    return mail.as_bytes()
+
+
+@tagged("post_install", "-at_install")
+class TestSatMailGateway(TransactionCase):
+    """Customer mailboxes on a real Dovecot, mails out through a real SMTP server."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dovecot = Dovecot(
+            {"sat.acme": "acme-secret", "sat.bolt": "bolt-secret"}
+        ).start()
+        cls.addClassCleanup(cls.dovecot.stop)
+        cls.smtp = SmtpCapture().start()
+        cls.addClassCleanup(cls.smtp.stop)
+        cls.responsible = new_test_user(
+            cls.env,
+            "acme_resp",
+            groups="sat_support.group_sat_user",
+            name="Rita Responsible",
+            email="rita@ourcompany.example",
+        )
+        cls.acme = cls._mailbox_customer("ACME Coffee", "sat.acme", "acme-secret")
+        cls.acme.sat_responsible_id = cls.responsible
+        cls.bolt = cls._mailbox_customer("Bolt Bars", "sat.bolt", "bolt-secret")
+        cls.known = cls.env["res.partner"].create(
+            {"name": "Ana Known", "email": "ana@acme.example", "parent_id": cls.acme.id}
+        )
+
+    @classmethod
+    def _mailbox_customer(cls, name, login, password):
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "sat_mailbox_email": f"{login}@support.example",
+                "sat_imap_host": "127.0.0.1",
+                "sat_imap_port": cls.dovecot.port,
+                "sat_imap_security": "none",
+                "sat_imap_user": login,
+                "sat_imap_password": password,
+                "sat_smtp_host": "127.0.0.1",
+                "sat_smtp_port": cls.smtp.port,
+                "sat_smtp_encryption": "none",
+            }
+        )
+
+    def _fetch(self, *partners):
+        """Odoo's fetch cron on a test cursor: its per-mail commits stay in the test."""
+        self.env.flush_all()
+        self.registry.enter_test_mode(self.cr)
+        try:
+            with self.registry.cursor() as cr:
+                servers = self.env(cr=cr)["fetchmail.server"].search(
+                    [("sat_partner_id", "in", [p.id for p in partners])]
+                )
+                servers.fetch_mail()
+        finally:
+            self.registry.leave_test_mode()
+        self.env.invalidate_all()
+
+    @contextlib.contextmanager
+    def _real_smtp(self):
+        """Odoo sends no mail while a test runs; these mails must really leave."""
+        current, module.current_test = module.current_test, False
+        try:
+            yield
+        finally:
+            module.current_test = current
+
+    def _send_queue(self, case):
+        self.cr.flush()  # tracking templates are queued when the transaction commits
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "sat.case"), ("res_id", "=", case.id)]
+        )
+        with self._real_smtp():
+            mails.send(raise_exception=True)
+        for _i in range(50):
+            if len(self.smtp.messages) >= len(mails):
+                break
+            time.sleep(0.1)
+        return mails
+
+    def setUp(self):
+        super().setUp()
+        for login in self.dovecot.accounts:
+            self.dovecot.clear(login)
+        self.smtp.messages.clear()
+
+    def _cases(self, partner):
+        return self.env["sat.case"].search(
+            [("partner_id", "=", partner.id)], order="id"
+        )
+
+    # ------------------------------------------------------------------ tests
+    def test_partner_settings_create_the_servers(self):
+        fetchmail = self.acme.sat_fetchmail_server_id
+        self.assertEqual(fetchmail.server, "127.0.0.1")
+        self.assertEqual(fetchmail.object_id.model, "sat.case")
+        self.assertEqual(fetchmail.state, "done")
+        self.assertEqual(
+            self.acme.sat_mail_server_id.from_filter, "sat.acme@support.example"
+        )
+        self.acme.sat_imap_port = 1143
+        self.assertEqual(fetchmail.port, 1143)
+        self.acme.sat_imap_host = False
+        self.assertFalse(fetchmail.active, "cleared settings deactivate it")
+        self.bolt.active = False
+        self.assertFalse(self.bolt.sat_fetchmail_server_id.active)
+        self.assertFalse(self.bolt.sat_mail_server_id.active)
+
+    def test_connection_buttons(self):
+        action = self.acme.action_sat_test_incoming()
+        self.assertEqual(action["params"]["type"], "success")
+        self.acme.sat_imap_password = "wrong"
+        with self.assertRaises(UserError) as error:
+            self.acme.action_sat_test_incoming()
+        self.assertIn("refused", str(error.exception))
+        with self._real_smtp():
+            action = self.acme.action_sat_test_outgoing()
+        self.assertEqual(action["params"]["type"], "success")
+
+    def test_mail_in_case_out_end_to_end(self):
+        self.dovecot.deliver(
+            "sat.acme",
+            make_mail(
+                "Ana Known <ana@acme.example>",
+                "sat.acme@support.example",
+                "Grinder makes a noise",
+                "It rattles since Monday.",
+                attachment=("photo.jpg", b"\xff\xd8 not really a photo"),
+            ),
+        )
+        self.dovecot.deliver(
+            "sat.acme",
+            make_mail(
+                "Nuevo Cliente <nuevo@other-domain.example>",
+                "sat.acme@support.example",
+                "Machine does not heat",
+                "No heat at all.",
+            ),
+        )
+        self.dovecot.deliver(
+            "sat.bolt",
+            make_mail(
+                "boss@bolt.example",
+                "sat.bolt@support.example",
+                "Invoice question",
+                "Hello",
+            ),
+        )
+        self._fetch(self.acme, self.bolt)
+        acme_cases = self._cases(self.acme)
+        self.assertEqual(
+            acme_cases.mapped("name"),
+            ["Grinder makes a noise", "Machine does not heat"],
+        )
+        first, second = acme_cases
+        self.assertEqual(first.reporter_id, self.known)
+        self.assertEqual(str(first.date_received), "2026-11-23 09:30:00")
+        self.assertIn("It rattles since Monday.", first.symptom)
+        self.assertEqual(first.message_ids.attachment_ids.mapped("name"), ["photo.jpg"])
+        self.assertEqual(
+            first.user_id, self.responsible, "the account's SAT responsible"
+        )
+        # An unknown sender becomes a contact of the account, not of their domain.
+        self.assertEqual(second.reporter_id.email, "nuevo@other-domain.example")
+        self.assertEqual(second.reporter_id.parent_id, self.acme)
+        self.assertEqual(self._cases(self.bolt).name, "Invoice question")
+        self.assertEqual(self.dovecot.unseen("sat.acme"), 0)
+        self.assertEqual(self.acme.sat_last_fetch_count, 2)
+        self.assertFalse(self.acme.sat_last_fetch_error)
+
+        # The acknowledgement leaves through ACME's SMTP server, from its address.
+        self._send_queue(first)
+        sent = {tuple(m["to"]): m for m in self.smtp.messages}
+        ack = sent[("ana@acme.example",)]
+        # The account's SAT responsible is told, with a link to the case.
+        notices = [
+            m["message"].get_body(("html", "plain")).get_content()
+            for m in self.smtp.messages
+            if m["to"] == ["rita@ourcompany.example"]
+        ]
+        self.assertTrue(
+            any(f"model=sat.case&amp;res_id={first.id}" in body for body in notices),
+            notices,
+        )
+        self.assertEqual(ack["to"], ["ana@acme.example"])
+        self.assertIn("sat.acme@support.example", ack["message"]["From"])
+        self.assertIn("sat.acme@support.example", ack["message"]["Reply-To"])
+        self.assertIn(first.reference, ack["message"]["Subject"])
+        self.assertEqual(ack["message"]["Auto-Submitted"], "auto-generated")
+
+        # The customer answers: same thread, no new case, the case moves on.
+        first.stage_id = self.env.ref("sat_support.sat_case_stage_waiting")
+        self._send_queue(first)
+        self.dovecot.deliver(
+            "sat.acme",
+            make_mail(
+                "ana@acme.example",
+                "sat.acme@support.example",
+                f"Re: [{first.reference}] We need your answer",
+                "Yes, go ahead.",
+                headers={"In-Reply-To": ack["message"]["Message-Id"]},
+            ),
+        )
+        self._fetch(self.acme)
+        self.assertEqual(len(self._cases(self.acme)), 2)
+        answers = first.message_ids.filtered(lambda m: m.message_type == "email")
+        self.assertIn("Yes, go ahead.", answers[0].body)
+        self.assertEqual(
+            first.stage_id, self.env.ref("sat_support.sat_case_stage_in_progress")
+        )
+
+    def test_reply_found_by_reference_in_subject(self):
+        case = self.env["sat.case"].create(
+            {"name": "Old case", "partner_id": self.acme.id}
+        )
+        self.dovecot.deliver(
+            "sat.acme",
+            make_mail(
+                "ana@acme.example",
+                "sat.acme@support.example",
+                f"About {case.reference}",
+                "One more detail.",
+            ),
+        )
+        self._fetch(self.acme)
+        self.assertEqual(self._cases(self.acme), case)
+        answer = case.message_ids.filtered(lambda m: m.message_type == "email")
+        self.assertIn("One more detail.", answer.body)
+
+    def test_same_message_id_twice_gives_one_case(self):
+        raw = make_mail(
+            "ana@acme.example",
+            "sat.acme@support.example",
+            "Twice",
+            "Body",
+            message_id="<same-id@customer.example>",
+        )
+        self.dovecot.deliver("sat.acme", raw)
+        self._fetch(self.acme)
+        self.dovecot.deliver("sat.acme", raw)  # delivered again
+        self._fetch(self.acme)
+        self.assertEqual(len(self._cases(self.acme)), 1)
+        self.assertEqual(self.dovecot.unseen("sat.acme"), 0)
+
+    def test_automatic_mails_open_no_case(self):
+        for headers, sender in (
+            ({"Auto-Submitted": "auto-replied"}, "ana@acme.example"),
+            ({"Precedence": "bulk"}, "news@acme.example"),
+            ({"X-Autoreply": "yes"}, "ana@acme.example"),
+            ({}, "MAILER-DAEMON@acme.example"),
+        ):
+            self.dovecot.deliver(
+                "sat.acme",
+                make_mail(
+                    sender,
+                    "sat.acme@support.example",
+                    "Out of office",
+                    "Back Monday",
+                    headers=headers,
+                ),
+            )
+        self._fetch(self.acme)
+        self.assertFalse(self._cases(self.acme))
+        self.assertFalse(
+            self.env["mail.mail"].search([("email_to", "ilike", "acme.example")])
+        )
+
+    def test_broken_mails_do_not_stop_the_fetch(self):
+        self.dovecot.deliver(
+            "sat.acme",
+            b"From: ana@acme.example\r\nSubject: =?x-unknown?Q?caf=E9?=\r\n"
+            b"Content-Type: text/plain; charset=x-unknown\r\n\r\ncaf\xe9 roto\r\n",
+        )
+        self.dovecot.deliver(
+            "sat.acme",
+            b"From: \xff\xfe@@\r\nSubject: \xe9t\xe9\r\nContent-Type: "
+            b'multipart/mixed; boundary="none"\r\n\r\n--broken\r\n',
+        )
+        self.dovecot.deliver(
+            "sat.acme",
+            make_mail(
+                "ana@acme.example",
+                "sat.acme@support.example",
+                "A good one",
+                "Fine",
+            ),
+        )
+        self._fetch(self.acme)
+        self.assertIn("A good one", self._cases(self.acme).mapped("name"))
+        # The mail in an unknown charset stays unread, its error shown on the customer.
+        self.assertEqual(self.dovecot.unseen("sat.acme"), 1)
+        self.assertIn("unknown encoding: x-unknown", self.acme.sat_last_fetch_error)
+        self.assertIn("stays unread", self.acme.sat_last_fetch_error)
+
+    def test_huge_attachment_is_dropped_with_a_note(self):
+        self.env["ir.config_parameter"].set_param(
+            "sat_mail_gateway.max_attachment_size", 1024 * 1024
+        )
+        self.dovecot.deliver(
+            "sat.acme",
+            make_mail(
+                "ana@acme.example",
+                "sat.acme@support.example",
+                "Video of the fault",
+                "See video",
+                attachment=("fault.mp4", b"0" * (2 * 1024 * 1024)),
+            ),
+        )
+        self._fetch(self.acme)
+        case = self._cases(self.acme)
+        self.assertEqual(len(case), 1)
+        self.assertFalse(case.message_ids.attachment_ids)
+        incoming = case.message_ids.filtered(lambda m: m.message_type == "email")
+        self.assertIn("fault.mp4", incoming.body)
+
+    def test_dead_server_is_reported_and_others_still_fetched(self):
+        self.acme.sat_imap_port = 1  # nothing listens there
+        self.dovecot.deliver(
+            "sat.bolt",
+            make_mail(
+                "boss@bolt.example",
+                "sat.bolt@support.example",
+                "Still works",
+                "Body",
+            ),
+        )
+        self._fetch(self.acme, self.bolt)
+        self.assertIn("Mailbox unreachable", self.acme.sat_last_fetch_error)
+        self.assertEqual(self._cases(self.bolt).name, "Still works")
+        self.acme.sat_imap_port = self.dovecot.port
+        self.acme.sat_imap_password = "wrong"
+        self._fetch(self.acme)
+        self.assertIn("Mailbox unreachable", self.acme.sat_last_fetch_error)
+
+    def test_credentials_for_system_administrators_only(self):
+        manager = new_test_user(
+            self.env, "sat_mgr_gw", groups="sat_support.group_sat_manager"
+        )
+        acme = self.acme.with_user(manager)
+        self.assertEqual(acme.sat_mailbox_email, "sat.acme@support.example")
+        with self.assertRaises(AccessError):
+            acme.read(["sat_imap_password"])
+        with self.assertRaises(AccessError):
+            acme.write({"sat_smtp_password": "stolen"})
+        employee = new_test_user(self.env, "plain_gw", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.acme.with_user(employee).read(["sat_mailbox_email"])
