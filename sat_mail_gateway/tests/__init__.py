@@ -1,1 +1,2 @@
 from . import test_sat_mail_gateway
+from . import test_sat_mail_gateway_i18n
