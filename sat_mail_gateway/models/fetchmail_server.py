@@ -93,7 +93,9 @@ class FetchmailServer(models.Model):
                 save_original=self.original,
                 strip_attachments=not self.attach,
             )
-            self.env.cr.commit()
+            # A cron job, like Odoo's own fetch: the case is committed before the
+            # mail is marked read, so that no mail is lost.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         except IntegrityError:
             # Another worker committed this very mail meanwhile: it is a duplicate.
             self.env.cr.rollback()
@@ -118,4 +120,4 @@ class FetchmailServer(models.Model):
                 "sat_last_fetch_error": "\n".join(errors) or False,
             }
         )
-        self.env.cr.commit()
+        self.env.cr.commit()  # pylint: disable=invalid-commit

@@ -138,7 +138,7 @@ class Dovecot:
             client.store("1:*", "+FLAGS", "\\Deleted")
             client.expunge()
         except imaplib.IMAP4.error:
-            pass  # an empty mailbox has no message 1
+            return  # an empty mailbox has no message 1
         finally:
             client.logout()
 
