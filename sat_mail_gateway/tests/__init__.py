@@ -1,2 +1,3 @@
 from . import test_sat_mail_gateway
 from . import test_sat_mail_gateway_i18n
+from . import test_sat_mail_gateway_race
