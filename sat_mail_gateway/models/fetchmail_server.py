@@ -1,8 +1,10 @@
 import logging
+from imaplib import IMAP4, IMAP4_SSL
 
 from psycopg2 import IntegrityError
 
 from odoo import fields, models
+from odoo.exceptions import UserError
 from odoo.tools import exception_to_unicode
 
 _logger = logging.getLogger(__name__)
@@ -19,6 +21,30 @@ class FetchmailServer(models.Model):
     )
     sat_folder = fields.Char(string="IMAP Folder", default="INBOX")
     sat_starttls = fields.Boolean(string="STARTTLS")
+
+    def connect(self, allow_archived=False):
+        """Customer mailboxes connect with a timeout: Odoo's IMAP connection has none,
+        and one silent customer server would hold the whole fetch."""
+        if not self.sat_partner_id or self._get_connection_type() != "imap":
+            return super().connect(allow_archived=allow_archived)
+        self.ensure_one()
+        if not allow_archived and not self.active:
+            raise UserError(
+                self.env._("The mailbox %(name)s is archived.", name=self.display_name)
+            )
+        imap_class = IMAP4_SSL if self.is_ssl else IMAP4
+        connection = imap_class(
+            self.server, int(self.port), timeout=self._sat_timeout()
+        )
+        self._imap_login(connection)
+        return connection
+
+    def _sat_timeout(self):
+        return float(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("sat_mail_gateway.timeout", 30)
+        )
 
     def _imap_login(self, connection):
         if self.sat_starttls and not self.is_ssl:

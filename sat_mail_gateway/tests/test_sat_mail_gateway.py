@@ -1,4 +1,5 @@
 import contextlib
+import socket
 import time
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -366,6 +367,27 @@ class TestSatMailGateway(TransactionCase):
         self.acme.sat_imap_password = "wrong"
         self._fetch(self.acme)
         self.assertIn("Mailbox unreachable", self.acme.sat_last_fetch_error)
+
+    def test_silent_server_times_out(self):
+        """A server that accepts the connection and never answers."""
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        self.addCleanup(silent.close)
+        self.env["ir.config_parameter"].set_param("sat_mail_gateway.timeout", "1")
+        self.acme.sat_imap_port = silent.getsockname()[1]
+        self.dovecot.deliver(
+            "sat.bolt",
+            make_mail(
+                "boss@bolt.example",
+                "sat.bolt@support.example",
+                "Not delayed",
+                "Body",
+            ),
+        )
+        self._fetch(self.acme, self.bolt)
+        self.assertIn("timed out", self.acme.sat_last_fetch_error)
+        self.assertEqual(self._cases(self.bolt).name, "Not delayed")
 
     def test_credentials_for_system_administrators_only(self):
         manager = new_test_user(
