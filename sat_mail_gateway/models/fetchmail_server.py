@@ -1,13 +1,46 @@
+import codecs
+import email
+import email.policy
 import logging
+import re
 from imaplib import IMAP4, IMAP4_SSL
 
-from psycopg2 import IntegrityError
+from psycopg2.errors import UniqueViolation
 
 from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import exception_to_unicode
 
 _logger = logging.getLogger(__name__)
+
+ENCODED_WORD_CHARSET = re.compile(rb"=\?([^?\s]+)\?")
+
+
+def _known(charset):
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        return False
+    return True
+
+
+def sanitize_charsets(raw):
+    """The mail with every unknown charset read as Latin-1, which decodes any byte:
+    a mail in a charset Python does not know still becomes a case."""
+    raw = ENCODED_WORD_CHARSET.sub(
+        lambda m: (
+            m.group(0)
+            if _known(m.group(1).decode("ascii", "replace"))
+            else b"=?latin-1?"
+        ),
+        raw,
+    )
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    for part in message.walk():
+        charset = part.get_content_charset()
+        if charset and not _known(charset):
+            part.set_param("charset", "latin-1")
+    return message.as_bytes()
 
 
 class FetchmailServer(models.Model):
@@ -111,32 +144,47 @@ class FetchmailServer(models.Model):
         _status, fetched = imap.fetch(num, "(BODY.PEEK[])")
         raw = fetched[0][1]
         try:
-            self.env["mail.thread"].with_context(
+            try:
+                self._sat_message_process(raw)
+            except LookupError:
+                self.env.cr.rollback()
+                self._sat_message_process(sanitize_charsets(raw))
+            # A cron job, like Odoo's own fetch: the case is committed before the
+            # mail is marked read, so that no mail is lost.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        except UniqueViolation as error:
+            self.env.cr.rollback()
+            if "sat_mail_gateway_message_message_id_uniq" not in str(error):
+                return self._sat_error(num, error)
+            # Another worker committed this very mail meanwhile: it is a duplicate.
+        except Exception as error:  # noqa: BLE001 - reported on the mailbox, mail kept
+            self.env.cr.rollback()
+            return self._sat_error(num, error)
+        imap.store(num, "+FLAGS", "\\Seen")
+        return None
+
+    def _sat_error(self, num, error):
+        _logger.info(
+            "Support mailbox %s: mail %s failed", self.name, num, exc_info=error
+        )
+        return self.env._(
+            "A mail could not be processed and stays unread in the mailbox: %(error)s",
+            error=exception_to_unicode(error),
+        )
+
+    def _sat_message_process(self, raw):
+        return (
+            self.env["mail.thread"]
+            .with_context(
                 fetchmail_cron_running=True, default_fetchmail_server_id=self.id
-            ).message_process(
+            )
+            .message_process(
                 self.object_id.model,
                 raw,
                 save_original=self.original,
                 strip_attachments=not self.attach,
             )
-            # A cron job, like Odoo's own fetch: the case is committed before the
-            # mail is marked read, so that no mail is lost.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-        except IntegrityError:
-            # Another worker committed this very mail meanwhile: it is a duplicate.
-            self.env.cr.rollback()
-        except Exception as error:
-            self.env.cr.rollback()
-            _logger.info(
-                "Support mailbox %s: mail %s failed", self.name, num, exc_info=True
-            )
-            return self.env._(
-                "A mail could not be processed and stays unread in the mailbox: "
-                "%(error)s",
-                error=exception_to_unicode(error),
-            )
-        imap.store(num, "+FLAGS", "\\Seen")
-        return None
+        )
 
     def _sat_record_fetch(self, count, errors):
         self.sat_partner_id.sudo().write(

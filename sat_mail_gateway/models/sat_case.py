@@ -2,7 +2,7 @@ import re
 
 from markupsafe import Markup
 
-from odoo import api, models, tools
+from odoo import api, fields, models, tools
 from odoo.tools.mail import email_split_and_format, parse_contact_from_email
 
 REFERENCE_RE = re.compile(r"\[?(SAT/\d{4}/\d+)\]?")
@@ -35,7 +35,7 @@ class SatCase(models.Model):
             "name": msg_dict.get("subject") or self.env._("(no subject)"),
             "partner_id": account.id,
             "reporter_id": self._sat_find_or_create_contact(account, msg_dict).id,
-            "date_received": msg_dict.get("date"),
+            "date_received": msg_dict.get("date") or fields.Datetime.now(),
             "symptom": msg_dict.get("body"),
             "company_id": account.company_id.id or self.env.company.id,
             **(custom_values or {}),
