@@ -324,7 +324,6 @@ class TestSatMailGateway(TransactionCase):
         self._fetch(self.acme)
         cases = self._cases(self.acme)
         self.assertIn("A good one", cases.mapped("name"))
-        print("DBG", self.acme.sat_last_fetch_error)
         # The unknown charset is read as Latin-1: a case, its text legible.
         self.assertIn("café", cases.mapped("name"))
         self.assertIn("café roto", cases.filtered(lambda c: c.name == "café").symptom)
