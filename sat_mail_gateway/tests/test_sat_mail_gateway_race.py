@@ -1,10 +1,11 @@
 import threading
-import time
 
 from psycopg2 import IntegrityError
 
 from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.sat_support.tests.common import wait_for_lock_waiter
 
 from .test_sat_mail_gateway import make_mail
 
@@ -66,20 +67,6 @@ class TestSatMailGatewayRace(TransactionCase):
             .message_process("sat.case", self.raw)
         )
 
-    def _wait_for_lock_waiter(self, cr, thread):
-        for _i in range(200):
-            if not thread.is_alive():
-                return
-            cr.execute("SELECT pg_stat_clear_snapshot()")
-            cr.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cr.fetchone()[0]:
-                return
-            time.sleep(0.05)
-        self.fail("worker B never waited for worker A")
-
     def test_same_mail_in_two_workers_gives_one_case(self):
         errors = []
 
@@ -94,7 +81,7 @@ class TestSatMailGatewayRace(TransactionCase):
             self._process(api.Environment(cr_a, SUPERUSER_ID, {}))
             thread = threading.Thread(target=worker_b)
             thread.start()
-            self._wait_for_lock_waiter(cr_a, thread)
+            self.assertTrue(wait_for_lock_waiter(cr_a, thread), "B never waited for A")
         thread.join(60)
         self.assertFalse(thread.is_alive())
         # B lost the race on the Message-Id index; the fetch treats that as a duplicate.

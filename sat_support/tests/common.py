@@ -1,3 +1,5 @@
+import time
+
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
@@ -144,3 +146,26 @@ class SatCommon(TransactionCase):
         }
         vals.update(values)
         return cls.env["sat.case"].create(vals)
+
+
+def lock_waiters(cr):
+    """How many database sessions wait for a lock (other workers blocked by ``cr``)."""
+    # Statistics views are snapshotted once per transaction unless cleared.
+    cr.execute("SELECT pg_stat_clear_snapshot()")
+    cr.execute(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    return cr.fetchone()[0]
+
+
+def wait_for_lock_waiter(cr, thread, timeout=10.0):
+    """True once the worker in ``thread`` waits for a lock held by ``cr``'s transaction;
+    False if it finished or never waited."""
+    for _i in range(int(timeout / 0.05)):
+        if not thread.is_alive():
+            return False
+        if lock_waiters(cr):
+            return True
+        time.sleep(0.05)
+    return False

@@ -1,10 +1,11 @@
 import threading
-import time
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
+
+from .common import wait_for_lock_waiter
 
 
 @tagged("post_install", "-at_install")
@@ -71,25 +72,11 @@ class TestSatConcurrency(TransactionCase):
             env_a.flush_all()
             thread = threading.Thread(target=worker_b)
             thread.start()
-            self._wait_for_lock_waiter(cr_a, thread, errors)
+            waited = wait_for_lock_waiter(cr_a, thread)
+            self.assertTrue(waited, f"worker B did not wait for worker A: {errors}")
         thread.join(60)
         self.assertFalse(thread.is_alive())
         return attempts, errors
-
-    def _wait_for_lock_waiter(self, cr, thread, errors):
-        for _i in range(200):
-            if not thread.is_alive():
-                self.fail(f"worker B finished without waiting for worker A: {errors}")
-            # Statistics views are snapshotted once per transaction unless cleared.
-            cr.execute("SELECT pg_stat_clear_snapshot()")
-            cr.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cr.fetchone()[0]:
-                return
-            time.sleep(0.05)
-        self.fail("worker B never waited for worker A's lock")
 
     def _invoices(self):
         with self.registry.cursor() as cr:
