@@ -328,39 +328,36 @@ class SatCase(models.Model):
         for case in self:
             case.is_locked = case.is_closed and not manager
 
-    def _get_tax_base_lines(self):
+    def _get_tax_totals(self):
+        """Odoo's own tax summary of the supplies, as on sale orders and invoices."""
         self.ensure_one()
+        AccountTax = self.env["account.tax"]
         base_lines = [
             line._prepare_base_line_for_taxes_computation() for line in self.line_ids
         ]
-        AccountTax = self.env["account.tax"]
         AccountTax._add_tax_details_in_base_lines(base_lines, self.company_id)
         AccountTax._round_base_lines_tax_details(base_lines, self.company_id)
-        return base_lines
+        return AccountTax._get_tax_totals_summary(
+            base_lines=base_lines, currency=self.currency_id, company=self.company_id
+        )
 
-    @api.depends("line_ids.price_subtotal", "line_ids.price_tax", "company_id")
+    @api.depends(
+        "line_ids.price_subtotal", "line_ids.price_tax", "currency_id", "company_id"
+    )
     def _compute_amounts(self):
-        AccountTax = self.env["account.tax"]
         for case in self:
-            totals = AccountTax._get_tax_totals_summary(
-                base_lines=case._get_tax_base_lines(),
-                currency=case.currency_id,
-                company=case.company_id,
-            )
+            totals = case._get_tax_totals()
             case.amount_untaxed = totals["base_amount_currency"]
             case.amount_tax = totals["tax_amount_currency"]
             case.amount_total = totals["total_amount_currency"]
 
     @api.depends_context("lang")
-    @api.depends("line_ids.price_subtotal", "line_ids.price_tax", "company_id")
+    @api.depends(
+        "line_ids.price_subtotal", "line_ids.price_tax", "currency_id", "company_id"
+    )
     def _compute_tax_totals(self):
-        AccountTax = self.env["account.tax"]
         for case in self:
-            case.tax_totals = AccountTax._get_tax_totals_summary(
-                base_lines=case._get_tax_base_lines(),
-                currency=case.currency_id,
-                company=case.company_id,
-            )
+            case.tax_totals = case._get_tax_totals()
 
     @api.depends("partner_id")
     def _compute_pricelist_id(self):
