@@ -1,18 +1,20 @@
-"""Checks of the lint step that no linter of the field does: every addon of the repository
-(every folder with a __manifest__.py) is packaged, documented and translated like an OCA addon.
+"""Checks of the lint step that no linter of the field does: every addon of the
+repository (every folder with a __manifest__.py) is packaged, documented and translated
+like an OCA addon.
 
 - every XML file parses (lxml);
-- the manifest carries author, website, license, maintainers, development status, a version
-  18.0.x.y.z;
+- the manifest carries author, website, license, maintainers, development status and a
+  version 18.0.x.y.z;
 - pyproject.toml builds it with whool (the odoo-addon-<name> wheel);
-- readme/ has the five fragments, README.rst and static/description/index.html exist, and
-  README.rst was generated from the present fragments and manifest: oca-gen-addon-readme writes
-  a sha256 of them in it ("source digest"), recomputed here the same way;
+- readme/ has the five fragments, README.rst and static/description/index.html exist,
+  and README.rst was generated from the present fragments and manifest:
+  oca-gen-addon-readme writes a sha256 of them in it ("source digest"), recomputed here;
 - static/description/icon.png exists;
-- i18n/<addon>.pot and i18n/es.po exist, and es.po translates every msgid of the .pot, with no
-  empty or fuzzy translation.
+- i18n/<addon>.pot and i18n/es.po exist, and es.po translates every msgid of the .pot,
+  with no empty or fuzzy translation.
 
-Prints what it checked; exits 1 naming every problem. Usage: python3 scripts/check_addons.py
+Prints what it checked; exits 1 naming every problem.
+Usage: python3 scripts/check_addons.py
 """
 
 import ast
@@ -63,8 +65,9 @@ def check_xml():
 
 
 def readme_source_digest(addon):
-    """The digest oca-gen-addon-readme writes in README.rst: sha256 over the relative name and
-    the content of the manifest, then of every file of readme/ (sorted walk, no dot files)."""
+    """The digest oca-gen-addon-readme writes in README.rst: sha256 over the relative
+    name and the content of the manifest, then of every file of readme/ (sorted walk, no
+    dot files)."""
     files = ["__manifest__.py"]
     for dirpath, dirnames, filenames in os.walk(addon / "readme"):
         dirnames.sort()
@@ -111,7 +114,11 @@ def check_readme(addon, name):
     for fragment in FRAGMENTS:
         if not list((addon / "readme").glob(f"{fragment}.*")):
             problems.append(f"{name}: no readme/{fragment}.md fragment")
-    for rel in ("README.rst", "static/description/index.html", "static/description/icon.png"):
+    for rel in (
+        "README.rst",
+        "static/description/index.html",
+        "static/description/icon.png",
+    ):
         if not (addon / rel).exists():
             problems.append(f"{name}: no {rel}")
     readme = addon / "README.rst"

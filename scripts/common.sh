@@ -98,7 +98,7 @@ ensure_odoo() {
 }
 
 ensure_python_requirements() {
-    if ! (cd /tmp && "$PYTHON" -c "import pytest_odoo, websocket, aiosmtpd, xlsxwriter, openpyxl, freezegun") \
+    if ! (cd /tmp && "$PYTHON" -c "import pytest_odoo, websocket, aiosmtpd, xlsxwriter, openpyxl, freezegun, whool") \
         >/dev/null 2>&1; then
         say "installing requirements.txt"
         "$PYTHON" -m pip install -q -r "$ROOT/requirements.txt" >"$RUN_DIR/pip.log" 2>&1 ||

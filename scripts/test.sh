@@ -4,9 +4,13 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_base
+# The lint step first: ruff, pylint-odoo, the OCA module and .po checks, readmes, translations.
+bash "$ROOT/scripts/lint.sh" || die "the lint step failed (see above); nothing was tested"
 # The mail gateway's tests run a real IMAP server.
 ensure_commands "dovecot:dovecot-imapd"
 ensure_template
+# tests/test_addon_wheels.py installs the addon wheels into a copy of it.
+export SAT_TEMPLATE_DB="$TEMPLATE_DB"
 DB=${SAT_TEST_DB:-sat_test}
 CONF="$RUN_DIR/test.conf"
 write_config "$CONF" "$DB" "${SAT_TEST_PORT:-8169}"
@@ -15,7 +19,8 @@ new_database "$DB" "$CONF"
 say "running the tests"
 cd "$ROOT"
 if [ "$#" = 0 ]; then
-    set -- ${SAT_ADDONS//,/ }
+    # The addons' tests, then the repository's own (tests/: the addons as pip wheels).
+    set -- ${SAT_ADDONS//,/ } tests
 fi
 set +e
 "$PYTHON" -m pytest -p no:cacheprovider --odoo-database="$DB" --odoo-config="$CONF" \
