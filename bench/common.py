@@ -8,10 +8,15 @@ import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.tools import config
 
+_CONFIGURED = []
+
 
 @contextlib.contextmanager
 def bench_env(conf, db):
-    config.parse_config(["-c", conf, "-d", db, "--log-level=warn"])
+    # Odoo's configuration is parsed once a process; a bench may open several databases.
+    if not _CONFIGURED:
+        config.parse_config(["-c", conf, "-d", db, "--log-level=warn"])
+        _CONFIGURED.append(conf)
     registry = odoo.modules.registry.Registry(db)
     with registry.cursor() as cr:
         try:

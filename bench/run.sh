@@ -17,5 +17,9 @@ if db_exists "$DB"; then
 else
     new_database "$DB" "$CONF"
 fi
+# A bench may prepare more (another database to compare with): bench/NAME.sh, sourced.
+if [ -f "$ROOT/bench/$name.sh" ]; then
+    source "$ROOT/bench/$name.sh"
+fi
 cd /tmp
 exec "$PYTHON" "$ROOT/bench/$name.py" "$CONF" "$DB" "$@"

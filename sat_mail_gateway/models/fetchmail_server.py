@@ -9,7 +9,7 @@ from psycopg2.errors import UniqueViolation
 
 from odoo import fields, models
 from odoo.exceptions import UserError
-from odoo.tools import exception_to_unicode
+from odoo.tools import exception_to_unicode, split_every
 
 _logger = logging.getLogger(__name__)
 
@@ -97,31 +97,43 @@ class FetchmailServer(models.Model):
             server._sat_fetch()
         return result
 
-    def _sat_batch_size(self):
+    def _sat_param(self, name, default):
         return int(
             self.env["ir.config_parameter"]
             .sudo()
-            .get_param("sat_mail_gateway.batch_size", 200)
+            .get_param(f"sat_mail_gateway.{name}", default)
         )
 
     def _sat_fetch(self):
-        """Fetch one customer mailbox; commits after each mail (a cron job).
+        """Fetch one customer mailbox (a cron job: it commits).
 
-        A mail is marked read only once its case is committed; a mail that fails stays
-        unread for the next run, with the error shown on the customer; a dead server
-        is recorded and the next mailbox is fetched all the same."""
+        Mails are processed in groups of ``sat_mail_gateway.commit_every``, each in a
+        savepoint, with one commit per group: the records Odoo reads for every mail
+        (stages, policies, templates) stay in its cache for the group. A mail is marked
+        read only once its case is committed; a mail that fails is rolled back alone
+        and stays unread for the next run, with the error shown on the customer; a
+        dead server is recorded and the next mailbox is fetched all the same."""
         self.ensure_one()
         count, errors, imap = 0, [], None
         try:
             imap = self.connect()
             imap.select(self.sat_folder or "INBOX")
             _status, data = imap.search(None, "(UNSEEN)")
-            for num in data[0].split()[: self._sat_batch_size()]:
-                error = self._sat_process(imap, num)
-                if error:
-                    errors.append(error)
-                else:
-                    count += 1
+            nums = data[0].split()[: self._sat_param("batch_size", 200)]
+            for group in split_every(self._sat_param("commit_every", 25), nums):
+                done = []
+                for num in group:
+                    error = self._sat_process(imap, num)
+                    if error:
+                        errors.append(error)
+                    else:
+                        done.append(num)
+                # A cron job, like Odoo's own fetch: the cases are committed before
+                # their mails are marked read, so that no mail is lost.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+                if done:
+                    imap.store(b",".join(done), "+FLAGS", "\\Seen")
+                    count += len(done)
         except Exception as error:
             self.env.cr.rollback()
             _logger.info("Support mailbox %s unreachable", self.name, exc_info=True)
@@ -138,29 +150,32 @@ class FetchmailServer(models.Model):
                 except Exception:  # noqa: BLE001 - the connection is gone anyway
                     _logger.info("Support mailbox %s: logout failed", self.name)
         self._sat_record_fetch(count, errors)
+        if count:
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _sat_process(self, imap, num):
-        """Turns one mail into a case; returns an error message or None."""
+        """Turns one mail into a case in a savepoint; returns an error message or
+        None (a duplicate of a mail already processed is done, not an error)."""
         _status, fetched = imap.fetch(num, "(BODY.PEEK[])")
         raw = fetched[0][1]
         try:
-            try:
-                self._sat_message_process(raw)
-            except LookupError:
-                self.env.cr.rollback()
-                self._sat_message_process(sanitize_charsets(raw))
-            # A cron job, like Odoo's own fetch: the case is committed before the
-            # mail is marked read, so that no mail is lost.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+            with self.env.cr.savepoint():
+                try:
+                    with self.env.cr.savepoint():
+                        self._sat_message_process(raw)
+                except LookupError:
+                    self._sat_message_process(sanitize_charsets(raw))
+                # What Odoo does at commit (the acknowledgement of a new case) is done
+                # now, inside the savepoint, so that a failure there undoes this mail
+                # only.
+                self.env.cr.precommit.run()
         except UniqueViolation as error:
-            self.env.cr.rollback()
             if "sat_mail_gateway_message_message_id_uniq" not in str(error):
                 return self._sat_error(num, error)
             # Another worker committed this very mail meanwhile: it is a duplicate.
         except Exception as error:  # noqa: BLE001 - reported on the mailbox, mail kept
-            self.env.cr.rollback()
             return self._sat_error(num, error)
-        imap.store(num, "+FLAGS", "\\Seen")
         return None
 
     def _sat_error(self, num, error):
@@ -176,7 +191,11 @@ class FetchmailServer(models.Model):
         return (
             self.env["mail.thread"]
             .with_context(
-                fetchmail_cron_running=True, default_fetchmail_server_id=self.id
+                fetchmail_cron_running=True,
+                default_fetchmail_server_id=self.id,
+                # Acknowledgements and notifications wait in Odoo's mail queue, sent by
+                # its own cron: a slow customer SMTP server never holds the fetch.
+                mail_notify_force_send=False,
             )
             .message_process(
                 self.object_id.model,

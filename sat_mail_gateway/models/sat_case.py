@@ -81,7 +81,10 @@ class SatCase(models.Model):
         normalized = tools.email_normalize(email)
         Partner = self.env["res.partner"].sudo()
         contact = Partner.search(
-            [("id", "child_of", account.id), ("email_normalized", "=", normalized)],
+            [
+                ("commercial_partner_id", "=", account.commercial_partner_id.id),
+                ("email_normalized", "=", normalized),
+            ],
             limit=1,
         )
         return contact or Partner.create(
@@ -126,13 +129,20 @@ class SatCase(models.Model):
         return self.env["res.partner"]
 
     def _notify_get_reply_to(self, default=None):
-        reply_to = super()._notify_get_reply_to(default=default)
+        reply_to, others = {}, self.browse()
         for case in self:
             account = case._sat_mailbox()
             if account:
                 reply_to[case.id] = tools.formataddr(
                     (account.name, account.sat_mailbox_email)
                 )
+            else:
+                others |= case
+        if others or not self:
+            # Odoo's alias look-ups only for cases answered at the company's address.
+            reply_to.update(
+                super(SatCase, others)._notify_get_reply_to(default=default)
+            )
         return reply_to
 
     def _notify_by_email_get_base_mail_values(self, message, additional_values=None):

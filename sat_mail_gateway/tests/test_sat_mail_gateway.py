@@ -12,13 +12,20 @@ from .servers import Dovecot, SmtpCapture
 
 
 def make_mail(
-    sender, to, subject, body, message_id=None, headers=None, attachment=None
+    sender,
+    to,
+    subject,
+    body,
+    message_id=None,
+    headers=None,
+    attachment=None,
+    date="Mon, 23 Nov 2026 09:30:00 +0000",
 ):
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = to
     mail["Subject"] = subject
-    mail["Date"] = "Mon, 23 Nov 2026 09:30:00 +0000"
+    mail["Date"] = date
     mail["Message-Id"] = message_id or make_msgid(domain="customer.example")
     for key, value in (headers or {}).items():
         mail[key] = value
@@ -203,6 +210,22 @@ class TestSatMailGateway(TransactionCase):
         self.assertEqual(self.dovecot.unseen("sat.acme"), 0)
         self.assertEqual(self.acme.sat_last_fetch_count, 2)
         self.assertFalse(self.acme.sat_last_fetch_error)
+        # Mails wait in Odoo's queue, whose cron is called at once: the fetch never
+        # waits for a customer's SMTP server.
+        queued = self.env["mail.mail"].search(
+            [("model", "=", "sat.case"), ("res_id", "=", first.id)]
+        )
+        self.assertEqual(set(queued.mapped("state")), {"outgoing"})
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search(
+                [("cron_id", "=", self.ref("mail.ir_cron_mail_scheduler_action"))]
+            )
+        )
+        # The customer's mail opens the case: the responsible is told once, by the
+        # assignment mail, not a second time by the mail itself.
+        request = first.message_ids.filtered(lambda m: m.message_type == "email")
+        self.assertEqual(request.subtype_id, self.env.ref("sat_support.mt_case_new"))
+        self.assertFalse(request.notification_ids)
 
         # The acknowledgement leaves through ACME's SMTP server, from its address.
         self._send_queue(first)
@@ -329,6 +352,83 @@ class TestSatMailGateway(TransactionCase):
         self.assertIn("café roto", cases.filtered(lambda c: c.name == "café").symptom)
         self.assertEqual(self.dovecot.unseen("sat.acme"), 0, "each mail gave a case")
         self.assertEqual(len(cases), 3)
+
+    def test_failing_mail_is_undone_alone_and_stays_unread(self):
+        """Mails are committed in groups, each in its own savepoint: a mail that fails
+        in the middle of a group takes nothing else with it."""
+        waiting = self.env.ref("sat_support.sat_case_stage_waiting")
+        closed = self.env.ref("sat_support.sat_case_stage_closed")
+        # A configuration mistake: an answer would close the case, which a case
+        # without a solution refuses.
+        waiting.reply_stage_id = closed
+        case = self.env["sat.case"].create(
+            {"name": "Waiting case", "partner_id": self.acme.id}
+        )
+        case.stage_id = waiting
+        for subject in ("Before", f"Re: [{case.reference}] answer", "After"):
+            self.dovecot.deliver(
+                "sat.acme",
+                make_mail("ana@acme.example", "sat.acme@support.example", subject, "x"),
+            )
+        self._fetch(self.acme)
+        cases = self._cases(self.acme)
+        self.assertEqual(cases.mapped("name"), ["Waiting case", "Before", "After"])
+        self.assertEqual(case.stage_id, waiting)
+        self.assertFalse(case.message_ids.filtered(lambda m: m.message_type == "email"))
+        # Each committed case has its acknowledgement, made inside its savepoint.
+        for new_case in cases[1:]:
+            self.assertTrue(
+                self.env["mail.mail"].search(
+                    [("model", "=", "sat.case"), ("res_id", "=", new_case.id)]
+                )
+            )
+        self.assertEqual(self.dovecot.unseen("sat.acme"), 1, "the failing mail")
+        self.assertEqual(self.acme.sat_last_fetch_count, 2)
+        self.assertIn("stays unread", self.acme.sat_last_fetch_error)
+        self.assertIn("solution", self.acme.sat_last_fetch_error)
+
+        # Once the stage is mended, the next run takes the mail that stayed unread.
+        waiting.reply_stage_id = self.env.ref("sat_support.sat_case_stage_in_progress")
+        self._fetch(self.acme)
+        self.assertEqual(self.dovecot.unseen("sat.acme"), 0)
+        self.assertEqual(len(self._cases(self.acme)), 3)
+        self.assertIn(
+            "x", case.message_ids.filtered(lambda m: m.message_type == "email").body
+        )
+        self.assertFalse(self.acme.sat_last_fetch_error)
+
+    def _deliver_requests(self, count):
+        for i in range(count):
+            self.dovecot.deliver(
+                "sat.acme",
+                make_mail(
+                    "Ana Known <ana@acme.example>",
+                    "sat.acme@support.example",
+                    f"Request {i}",
+                    "Body",
+                ),
+            )
+
+    def _fetch_queries(self, count, commit_every):
+        self.env["ir.config_parameter"].set_param(
+            "sat_mail_gateway.commit_every", commit_every
+        )
+        self._deliver_requests(count)
+        queries = self.cr.sql_log_count
+        self._fetch(self.acme)
+        return self.cr.sql_log_count - queries
+
+    def test_query_count_per_mail(self):
+        self._fetch_queries(1, 25)  # warm the caches
+        one_by_one = self._fetch_queries(10, 1)
+        self.env["ir.config_parameter"].set_param("sat_mail_gateway.commit_every", 25)
+        self._deliver_requests(10)
+        # Ten mails in one group: each case with its SLA, assignment mail and
+        # acknowledgement; what Odoo reads for every mail is read once for the group.
+        with self.assertQueryCount(1090):
+            self._fetch(self.acme)
+        self.assertEqual(len(self._cases(self.acme)), 21)
+        self.assertGreater(one_by_one, 1300, "a commit per mail reads it all again")
 
     def test_huge_attachment_is_dropped_with_a_note(self):
         self.env["ir.config_parameter"].set_param(

@@ -526,7 +526,9 @@ class SatCase(models.Model):
                 vals["reference"] = (
                     sequence.with_company(company).next_by_code("sat.case") or "/"
                 )
+        self._assign_values(vals_list)
         cases = super().create(vals_list)
+        # Cases whose team or customer came from defaults rather than values.
         cases._assign()
         cases._sla_apply()
         cases._message_subscribe_reporters()
@@ -576,6 +578,9 @@ class SatCase(models.Model):
             )
 
     # ------------------------------------------------------------------ mail
+    def _creation_subtype(self):
+        return self.env.ref("sat_support.mt_case_new")
+
     def _track_subtype(self, init_values):
         self.ensure_one()
         if "stage_id" in init_values:
@@ -620,6 +625,38 @@ class SatCase(models.Model):
             cases.message_subscribe(partner_ids=reporter.ids)
 
     # ------------------------------------------------------------------ assignment
+    @api.model
+    def _assign_values(self, vals_list):
+        """Team and responsible in the values of new cases: created assigned, a case
+        is written once, and its responsible is told by the creation's own mail."""
+
+        def records(model, fname):
+            # One browse for all the values, so that the ORM reads them together.
+            ids = {vals[fname] for vals in vals_list if vals.get(fname)}
+            return {record.id: record for record in self.env[model].browse(ids)}
+
+        categories = records("sat.case.category", "category_id")
+        stages = records("sat.case.stage", "stage_id")
+        partners = records("res.partner", "partner_id")
+        by_team = defaultdict(list)
+        for vals in vals_list:
+            category = categories.get(vals.get("category_id"))
+            if not vals.get("team_id") and category and category.team_id:
+                vals["team_id"] = category.team_id.id
+            stage = stages.get(vals.get("stage_id"))
+            if vals.get("user_id") or (stage and stage.is_closed):
+                continue
+            partner = partners.get(vals.get("partner_id"), self.env["res.partner"])
+            responsible = partner.commercial_partner_id.sat_responsible_id
+            if responsible:
+                vals["user_id"] = responsible.id
+            elif vals.get("team_id"):
+                by_team[vals["team_id"]].append(vals)
+        for team_id, team_vals in by_team.items():
+            users = self.env["sat.team"].browse(team_id)._next_assignees(len(team_vals))
+            for vals, user in zip(team_vals, users, strict=False):
+                vals["user_id"] = user.id
+
     def _assign(self):
         """Team from the category; responsible from the customer's SAT responsible,
         else from the team's assignment method."""

@@ -63,7 +63,11 @@ class SatCaseSla(models.Model):
         if not requests:
             return []
         first = min(start for start, _hours in requests)
-        margin = timedelta(days=30 + max(hours for _start, hours in requests) / 2)
+        # Enough days for the longest request at a short working day (4 h, 5 days a
+        # week) plus a week of holidays; a request beyond them is planned by Odoo.
+        margin = timedelta(
+            days=7 + max(hours for _start, hours in requests) / 4 * 7 / 5
+        )
         last = max(start for start, _hours in requests) + margin
         intervals = [
             (start, stop)
