@@ -13,6 +13,7 @@
     "data": [
         "security/ir.model.access.csv",
         "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
         "views/res_partner_views.xml",
         "views/sat_case_stage_views.xml",
     ],

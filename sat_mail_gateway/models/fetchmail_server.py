@@ -3,13 +3,15 @@ import email
 import email.policy
 import logging
 import re
+import time
+from datetime import timedelta
 from imaplib import IMAP4, IMAP4_SSL
 
 from psycopg2.errors import UniqueViolation
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import exception_to_unicode, split_every
+from odoo.tools import SQL, exception_to_unicode, split_every
 
 _logger = logging.getLogger(__name__)
 
@@ -54,6 +56,13 @@ class FetchmailServer(models.Model):
     )
     sat_folder = fields.Char(string="IMAP Folder", default="INBOX")
     sat_starttls = fields.Boolean(string="STARTTLS")
+    sat_next_fetch = fields.Datetime(
+        string="Next Fetch",
+        readonly=True,
+        copy=False,
+        help="When a cron worker reads this mailbox next; while a worker reads it, a "
+        "lease ahead, so that no other worker takes it.",
+    )
 
     def connect(self, allow_archived=False):
         """Customer mailboxes connect with a timeout: Odoo's IMAP connection has none,
@@ -83,6 +92,79 @@ class FetchmailServer(models.Model):
         if self.sat_starttls and not self.is_ssl:
             connection.starttls()
         return super()._imap_login(connection)
+
+    @api.model
+    def _fetch_mails(self):
+        """Odoo's fetch cron reads the other servers; customer mailboxes are read by
+        the SAT fetch crons (``_cron_sat_fetch``), several at once."""
+        return self.search(
+            [
+                ("state", "=", "done"),
+                ("server_type", "!=", "local"),
+                ("sat_partner_id", "=", False),
+            ]
+        ).fetch_mail(raise_exception=False)
+
+    @api.model
+    def _cron_sat_fetch(self):
+        """Reads the due customer mailboxes one after another until none is left or
+        the run's time (``sat_mail_gateway.cron_seconds``) is up.
+
+        Several cron jobs run this at once (one per cron worker): each takes the next
+        due mailbox with ``SKIP LOCKED`` and leases it, so that no mailbox is read by
+        two workers and one slow mailbox holds one worker only. A run that leaves
+        mailboxes due tells Odoo, which runs the job again at once."""
+        start, done = time.monotonic(), 0
+        while time.monotonic() - start < self._sat_param("cron_seconds", 60):
+            server = self._sat_claim()
+            if not server:
+                break
+            server._sat_fetch()
+            done += 1
+        self.env.cr.execute(
+            SQL("SELECT count(*) FROM fetchmail_server WHERE %s", self._sat_due())
+        )
+        self.env["ir.cron"]._notify_progress(
+            done=done, remaining=self.env.cr.fetchone()[0]
+        )
+
+    @api.model
+    def _sat_due(self):
+        return SQL(
+            """active AND state = 'done' AND sat_partner_id IS NOT NULL
+               AND (sat_next_fetch IS NULL OR sat_next_fetch <= %s)""",
+            fields.Datetime.now(),
+        )
+
+    def _sat_claim(self):
+        """The next due mailbox (among ``self`` if given), leased to this worker by a
+        commit; an empty recordset when none is due."""
+        # Past the lease, a mailbox whose worker died is taken again.
+        lease = fields.Datetime.now() + timedelta(
+            minutes=self._sat_param("lease_minutes", 15)
+        )
+        mine = SQL("id = ANY(%s)", self.ids) if self else SQL("TRUE")
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE fetchmail_server SET sat_next_fetch = %s
+                 WHERE id = (SELECT id FROM fetchmail_server
+                              WHERE %s AND %s
+                              ORDER BY sat_next_fetch NULLS FIRST, id
+                              LIMIT 1
+                                FOR NO KEY UPDATE SKIP LOCKED)
+                RETURNING id
+                """,
+                lease,
+                self._sat_due(),
+                mine,
+            )
+        )
+        row = self.env.cr.fetchone()
+        self.invalidate_model(["sat_next_fetch"])
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+        return self.browse(row[0] if row else [])
 
     def fetch_mail(self, raise_exception=True):
         """Customer mailboxes are fetched by ``_sat_fetch``, others as Odoo does."""
@@ -114,12 +196,14 @@ class FetchmailServer(models.Model):
         and stays unread for the next run, with the error shown on the customer; a
         dead server is recorded and the next mailbox is fetched all the same."""
         self.ensure_one()
-        count, errors, imap = 0, [], None
+        count, errors, imap, more = 0, [], None, False
         try:
             imap = self.connect()
             imap.select(self.sat_folder or "INBOX")
             _status, data = imap.search(None, "(UNSEEN)")
-            nums = data[0].split()[: self._sat_param("batch_size", 200)]
+            unseen = data[0].split()
+            nums = unseen[: self._sat_param("batch_size", 200)]
+            more = len(unseen) > len(nums)
             for group in split_every(self._sat_param("commit_every", 25), nums):
                 done = []
                 for num in group:
@@ -149,7 +233,7 @@ class FetchmailServer(models.Model):
                     imap.logout()
                 except Exception:  # noqa: BLE001 - the connection is gone anyway
                     _logger.info("Support mailbox %s: logout failed", self.name)
-        self._sat_record_fetch(count, errors)
+        self._sat_record_fetch(count, errors, more)
         if count:
             self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
             self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -205,7 +289,11 @@ class FetchmailServer(models.Model):
             )
         )
 
-    def _sat_record_fetch(self, count, errors):
+    def _sat_record_fetch(self, count, errors, more=False):
+        # A mailbox with mails left over is due again at once, after those waiting.
+        self.sudo().sat_next_fetch = fields.Datetime.now() + timedelta(
+            minutes=0 if more else self._sat_param("fetch_minutes", 5)
+        )
         self.sat_partner_id.sudo().write(
             {
                 "sat_last_fetch_date": fields.Datetime.now(),

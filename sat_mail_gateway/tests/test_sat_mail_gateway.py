@@ -4,6 +4,7 @@ import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.modules import module
 from odoo.tests import TransactionCase, new_test_user, tagged
@@ -425,10 +426,48 @@ class TestSatMailGateway(TransactionCase):
         self._deliver_requests(10)
         # Ten mails in one group: each case with its SLA, assignment mail and
         # acknowledgement; what Odoo reads for every mail is read once for the group.
-        with self.assertQueryCount(1090):
+        with self.assertQueryCount(1100):
             self._fetch(self.acme)
         self.assertEqual(len(self._cases(self.acme)), 21)
         self.assertGreater(one_by_one, 1300, "a commit per mail reads it all again")
+
+    def test_cron_reads_due_mailboxes_and_resumes(self):
+        servers = self.env["fetchmail.server"].search([("sat_partner_id", "!=", False)])
+        mine = (self.acme | self.bolt).sat_fetchmail_server_id
+        # Other customers' mailboxes (demo data) are not due during this test.
+        (servers - mine).sat_next_fetch = "2099-01-01"
+        self.env["ir.config_parameter"].set_param("sat_mail_gateway.batch_size", 2)
+        for i in range(3):
+            self.dovecot.deliver(
+                "sat.acme",
+                make_mail("ana@acme.example", "sat.acme@support.example", f"A{i}", "x"),
+            )
+        self.dovecot.deliver(
+            "sat.bolt",
+            make_mail("boss@bolt.example", "sat.bolt@support.example", "B", "x"),
+        )
+        self.env.flush_all()
+        self.registry.enter_test_mode(self.cr)
+        try:
+            with self.registry.cursor() as cr:
+                self.env(cr=cr)["fetchmail.server"]._cron_sat_fetch()
+        finally:
+            self.registry.leave_test_mode()
+        self.env.invalidate_all()
+        # ACME had more than a batch: it was taken again in the same run.
+        self.assertEqual(self._cases(self.acme).mapped("name"), ["A0", "A1", "A2"])
+        self.assertEqual(self._cases(self.bolt).mapped("name"), ["B"])
+        self.assertEqual(self.dovecot.unseen("sat.acme"), 0)
+        for server in mine:
+            self.assertGreater(server.sat_next_fetch, fields.Datetime.now())
+
+        # Odoo's own fetch job leaves customer mailboxes to these workers.
+        self.dovecot.deliver(
+            "sat.acme",
+            make_mail("ana@acme.example", "sat.acme@support.example", "Later", "x"),
+        )
+        self.env["fetchmail.server"]._fetch_mails()
+        self.assertEqual(self.dovecot.unseen("sat.acme"), 1)
 
     def test_huge_attachment_is_dropped_with_a_note(self):
         self.env["ir.config_parameter"].set_param(

@@ -91,3 +91,63 @@ class TestSatMailGatewayRace(TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             cases = env["sat.case"].search([("partner_id", "=", self.ids["account"])])
             self.assertEqual(cases.mapped("name"), ["Same mail twice"])
+
+
+@tagged("post_install", "-at_install")
+class TestSatMailboxWorkers(TransactionCase):
+    """Two cron workers take the due mailboxes at the same time on two real database
+    connections: never the same one. The data is committed, so it is removed
+    afterwards."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            accounts = env["res.partner"].create(
+                [
+                    {
+                        "name": f"Worker Coffee {i}",
+                        "is_company": True,
+                        "sat_mailbox_email": f"sat.worker{i}@support.example",
+                        "sat_imap_host": "127.0.0.1",
+                        "sat_imap_user": f"sat.worker{i}",
+                        "sat_imap_password": "secret",
+                    }
+                    for i in range(2)
+                ]
+            )
+            self.account_ids = accounts.ids
+            self.server_ids = accounts.sat_fetchmail_server_id.ids
+        self.addCleanup(self._remove_committed_data)
+
+    def _remove_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            accounts = env["res.partner"].browse(self.account_ids)
+            env["fetchmail.server"].browse(self.server_ids).unlink()
+            accounts.sat_mail_server_id.unlink()
+            accounts.unlink()
+
+    def _claim(self, cr):
+        return (
+            api.Environment(cr, SUPERUSER_ID, {})["fetchmail.server"]
+            .browse(self.server_ids)
+            ._sat_claim()
+            .id
+        )
+
+    def test_two_workers_never_take_the_same_mailbox(self):
+        first, second = self.server_ids
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            # Worker A is taking the first mailbox: its row is locked, not leased yet.
+            cr_a.execute(
+                "SELECT id FROM fetchmail_server WHERE id = %s FOR NO KEY UPDATE",
+                [first],
+            )
+            # Worker B does not wait for A: it takes the next due mailbox.
+            self.assertEqual(self._claim(cr_b), second)
+            cr_a.rollback()
+            self.assertEqual(self._claim(cr_a), first)
+            # Both are leased now: nothing is due for either worker.
+            self.assertFalse(self._claim(cr_b))
+            self.assertFalse(self._claim(cr_a))
