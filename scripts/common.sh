@@ -8,7 +8,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUN_DIR="$ROOT/.run"
 PYTHON=${PYTHON:-python3}
-SAT_ADDONS="sat_support,sat_mail_gateway"
+SAT_ADDONS="sat_support,sat_mail_gateway,sat_reports"
 # Odoo addons the SAT addons stand on; cached once in a template database per Odoo build.
 BASE_ADDONS="base,web,mail,portal,account,stock,resource,product,uom"
 mkdir -p "$RUN_DIR"

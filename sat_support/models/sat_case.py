@@ -184,6 +184,12 @@ class SatCase(models.Model):
     date_closed = fields.Datetime(
         string="Closed on", compute="_compute_date_closed", store=True, copy=False
     )
+    work_hours_to_close = fields.Float(
+        string="Working Hours to Close",
+        compute="_compute_work_hours_to_close",
+        store=True,
+        help="Working hours of the company's calendar from reception to closing.",
+    )
     is_locked = fields.Boolean(
         compute="_compute_is_locked",
         help="Closed cases are read-only for everyone but SAT managers.",
@@ -320,6 +326,22 @@ class SatCase(models.Model):
                 case.date_closed = False
             elif not case.date_closed:
                 case.date_closed = now
+
+    @api.depends("date_received", "date_closed")
+    def _compute_work_hours_to_close(self):
+        closed = self.filtered(
+            lambda c: c.date_closed and c.company_id.resource_calendar_id
+        )
+        (self - closed).work_hours_to_close = 0.0
+        Status = self.env["sat.case.sla"]
+        for calendar, cases in closed.grouped(
+            lambda c: c.company_id.resource_calendar_id
+        ).items():
+            spans = [(case.date_received, case.date_closed) for case in cases]
+            for case, hours in zip(
+                cases, Status._work_hours(calendar, spans), strict=True
+            ):
+                case.work_hours_to_close = hours
 
     @api.depends("is_closed")
     @api.depends_context("uid")

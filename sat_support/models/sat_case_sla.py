@@ -119,6 +119,30 @@ class SatCaseSla(models.Model):
                 )
         return vals_list
 
+    @api.model
+    def _work_hours(self, calendar, spans):
+        """Working hours of ``calendar`` within each ``(start, end)``, from one read of
+        its working intervals over all the spans."""
+        if not spans:
+            return []
+        intervals = [
+            (start, stop)
+            for start, stop, _meta in calendar._work_intervals_batch(
+                _aware(min(start for start, _end in spans)),
+                _aware(max(end for _start, end in spans)),
+            )[False]
+        ]
+        stops = [stop for _start, stop in intervals]
+        results = []
+        for start, end in spans:
+            start, end, hours = _aware(start), _aware(end), 0.0
+            for begin, stop in intervals[bisect.bisect_right(stops, start) :]:
+                if begin >= end:
+                    break
+                hours += (min(stop, end) - max(begin, start)).total_seconds() / 3600
+            results.append(hours)
+        return results
+
     # ------------------------------------------------------------------ life cycle
     def _pause(self):
         now = fields.Datetime.now()

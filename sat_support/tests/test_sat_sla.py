@@ -70,6 +70,16 @@ class TestSatSla(SatSlaCommon):
         )
         self.assertEqual(case.sla_deadline, status.deadline)
 
+    def test_working_hours_to_close(self):
+        self.company.resource_calendar_id = self.calendar
+        case = self._sla_case(received=datetime(2026, 11, 20, 15, 0))  # Friday 15:00
+        self.assertEqual(case.work_hours_to_close, 0.0, "still open")
+        with freeze_time(datetime(2026, 11, 23, 10, 0)):  # Monday 10:00
+            case.write({"solution": "<p>Done</p>", "stage_id": self.stage_closed.id})
+            self.env.flush_all()  # the closing date is computed now, not later
+        # Friday 15:00-17:00 and Monday 08:00-10:00; the weekend does not count.
+        self.assertEqual(case.work_hours_to_close, 4.0)
+
     def test_deadline_across_a_night(self):
         case = self._sla_case(received=datetime(2026, 11, 24, 15, 0))  # Tuesday
         self.assertEqual(case.sla_ids.deadline, datetime(2026, 11, 25, 14, 0))

@@ -1,0 +1,119 @@
+from datetime import datetime, time
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+
+
+class SatReportDashboard(models.TransientModel):
+    """The manager's figures at a glance, with the analyses one click away. Figures
+    come from ``sat.case.report``, whose record rules give SAT users their teams'
+    figures and SAT managers everyone's."""
+
+    _name = "sat.report.dashboard"
+    _description = "Support Dashboard"
+
+    currency_id = fields.Many2one(
+        "res.currency", default=lambda self: self.env.company.currency_id
+    )
+    open_count = fields.Integer(string="Open Cases", compute="_compute_kpis")
+    breached_count = fields.Integer(
+        string="Open Cases with a Breached SLA", compute="_compute_kpis"
+    )
+    month_received = fields.Integer(
+        string="Received this Month", compute="_compute_kpis"
+    )
+    month_closed = fields.Integer(string="Closed this Month", compute="_compute_kpis")
+    hours_to_close = fields.Float(
+        string="Avg. Hours to Close (12 months)", compute="_compute_kpis"
+    )
+    hours_first_response = fields.Float(
+        string="Avg. Hours to First Response (12 months)", compute="_compute_kpis"
+    )
+    warranty_cost = fields.Monetary(
+        string="Warranty and Courtesy Cost (12 months)", compute="_compute_kpis"
+    )
+    amount_due = fields.Monetary(compute="_compute_kpis")
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_kpis(self):
+        Report = self.env["sat.case.report"]
+        today = fields.Date.context_today(self)
+        month = datetime.combine(today.replace(day=1), time.min)
+        year = month - relativedelta(months=11)
+        [[open_count, due]] = Report._read_group(
+            [("is_closed", "=", False)], [], ["nbr:sum", "amount_due:sum"]
+        )
+        [[breached]] = Report._read_group(
+            [("is_closed", "=", False), ("sla_breached", ">", 0)], [], ["nbr:sum"]
+        )
+        [[received]] = Report._read_group(
+            [("date_received", ">=", month)], [], ["nbr:sum"]
+        )
+        [[closed]] = Report._read_group([("date_closed", ">=", month)], [], ["nbr:sum"])
+        [[to_close, first_response]] = Report._read_group(
+            [("date_received", ">=", year)],
+            [],
+            ["hours_to_close:avg", "hours_first_response:avg"],
+        )
+        [[warranty]] = Report._read_group(
+            [
+                ("date_received", ">=", year),
+                ("case_type", "in", ("warranty", "courtesy")),
+            ],
+            [],
+            ["supplies_cost:sum"],
+        )
+        for dashboard in self:
+            dashboard.open_count = open_count or 0
+            dashboard.amount_due = due or 0.0
+            dashboard.breached_count = breached or 0
+            dashboard.month_received = received or 0
+            dashboard.month_closed = closed or 0
+            dashboard.hours_to_close = to_close or 0.0
+            dashboard.hours_first_response = first_response or 0.0
+            dashboard.warranty_cost = warranty or 0.0
+
+    def _open_analysis(self, name, view_type, context):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sat_reports.sat_case_report_action"
+        )
+        views = {kind: view_id for view_id, kind in action["views"]}
+        kinds = [view_type] + [kind for kind in ("list",) if kind != view_type]
+        action.update(
+            name=name,
+            views=[(views.get(kind), kind) for kind in kinds],
+            context=context,
+        )
+        return action
+
+    def action_open_graph(self):
+        return self._open_analysis(
+            self.env._("Cases per Month"),
+            "graph",
+            {
+                "search_default_filter_last_12_months": 1,
+                "graph_groupbys": ["date_received:month", "case_type"],
+                "graph_mode": "bar",
+                "graph_stacked": True,
+            },
+        )
+
+    def action_open_pivot(self):
+        return self._open_analysis(
+            self.env._("Cases per Team and Category"),
+            "pivot",
+            {
+                "search_default_filter_last_12_months": 1,
+                "pivot_row_groupby": ["team_id"],
+                "pivot_column_groupby": ["category_id"],
+                "pivot_measures": ["nbr", "hours_to_close", "sla_breached"],
+            },
+        )
+
+    def action_open_breached(self):
+        return self._open_analysis(
+            self.env._("Open Cases with a Breached SLA"),
+            "list",
+            {"search_default_filter_open": 1, "search_default_filter_breached": 1},
+        )

@@ -1,0 +1,61 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+
+class SatCategoryParetoReport(models.Model):
+    """Case categories from the most to the least frequent, with their cumulative
+    share: the few categories that make most of the cases."""
+
+    _name = "sat.category.pareto.report"
+    _description = "Case Categories (Pareto)"
+    _auto = False
+    _rec_name = "category_id"
+    _order = "company_id, rank"
+
+    company_id = fields.Many2one("res.company", readonly=True)
+    category_id = fields.Many2one(
+        "sat.case.category", string="Case Category", readonly=True
+    )
+    rank = fields.Integer(readonly=True, aggregator="min")
+    case_count = fields.Integer(string="# Cases", readonly=True)
+    share = fields.Float(string="Share (%)", readonly=True, digits=(16, 1))
+    cumulative_share = fields.Float(
+        string="Cumulative Share (%)",
+        aggregator="max",
+        readonly=True,
+        digits=(16, 1),
+    )
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            WITH counts AS (
+                SELECT company_id, category_id, count(*) AS case_count
+                  FROM sat_case
+                 WHERE active
+                 GROUP BY company_id, category_id
+            ), ranked AS (
+                SELECT counts.*,
+                       row_number() OVER (
+                           PARTITION BY company_id
+                           ORDER BY case_count DESC, category_id NULLS LAST
+                       ) AS rank,
+                       sum(case_count) OVER (PARTITION BY company_id) AS total,
+                       sum(case_count) OVER (
+                           PARTITION BY company_id
+                           ORDER BY case_count DESC, category_id NULLS LAST
+                           ROWS UNBOUNDED PRECEDING
+                       ) AS running
+                  FROM counts
+            )
+            SELECT COALESCE(category_id, 0)::bigint * 100000 + company_id AS id,
+                   company_id,
+                   category_id,
+                   rank,
+                   case_count,
+                   100.0 * case_count / total AS share,
+                   100.0 * running / total AS cumulative_share
+              FROM ranked
+            """
+        )

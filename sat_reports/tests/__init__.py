@@ -1,0 +1,2 @@
+from . import test_sat_reports
+from . import test_sat_reports_i18n

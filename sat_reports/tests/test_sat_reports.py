@@ -1,0 +1,384 @@
+import io
+from datetime import datetime
+
+import openpyxl
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from odoo.addons.sat_support.tests.common import SatCommon
+
+MONDAY = datetime(2026, 1, 12, 8, 0)
+
+
+class SatReportsCommon(SatCommon):
+    """A crafted set of cases in a company of their own, so that every figure can be
+    computed by hand: five cases of one team, a serial that fails again after 90 and
+    after 91 days, supplies at a known cost, units delivered and returned."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pump.standard_price = 20.0
+        cls.pump.with_company(cls.company_2).standard_price = 20.0
+        cls.calendar = cls.env["resource.calendar"].create(
+            {
+                "name": "Mon-Fri 8-17 UTC (reports)",
+                "tz": "UTC",
+                "company_id": cls.company_2.id,
+                "attendance_ids": [Command.clear()]
+                + [
+                    Command.create(
+                        {
+                            "name": f"Day {d}",
+                            "dayofweek": str(d),
+                            "hour_from": 8,
+                            "hour_to": 17,
+                        }
+                    )
+                    for d in range(5)
+                ],
+            }
+        )
+        cls.company_2.resource_calendar_id = cls.calendar
+        cls.team_c2 = cls.env["sat.team"].create(
+            {
+                "name": "Workshop Two",
+                "company_id": cls.company_2.id,
+                "member_ids": [Command.set(cls.sat_user_company_2.ids)],
+            }
+        )
+        cls.defect = cls.env.ref("sat_support.sat_case_category_product_defect")
+        cls.billing = cls.env.ref("sat_support.sat_case_category_billing")
+        warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company_2.id)], limit=1
+        )
+        cls.env["stock.quant"].with_company(cls.company_2)._update_available_quantity(
+            cls.pump, warehouse.lot_stock_id, 100
+        )
+        cls.lot_c2 = cls.env["stock.lot"].create(
+            {
+                "name": "RPT-0001",
+                "product_id": cls.machine.id,
+                "company_id": cls.company_2.id,
+            }
+        )
+
+        def case(received, case_type, category, product, **values):
+            with freeze_time(received):
+                return cls._create_case(
+                    company_id=cls.company_2.id,
+                    team_id=cls.team_c2.id,
+                    user_id=cls.sat_user_company_2.id,
+                    date_received=received,
+                    case_type=case_type,
+                    category_id=category.id,
+                    product_id=product.id,
+                    **values,
+                )
+
+        cls.case_a = case(
+            MONDAY,
+            "warranty",
+            cls.defect,
+            cls.machine,
+            lot_id=cls.lot_c2.id,
+            solution="<p>Pump replaced</p>",
+            line_ids=[Command.create({"product_id": cls.pump.id, "quantity": 2})],
+        )
+        with freeze_time(datetime(2026, 1, 14, 8, 0)):  # Wednesday 08:00
+            cls.case_a.with_company(cls.company_2).action_close()
+            cls.env.flush_all()
+        cls.case_b = case(
+            datetime(2026, 2, 2, 10, 0),
+            "billable",
+            cls.billing,
+            cls.pump,
+            line_ids=[Command.create({"product_id": cls.pump.id, "quantity": 1})],
+        )
+        cls.case_e = case(datetime(2026, 3, 2, 9, 0), "warranty", cls.defect, cls.pump)
+        # 90 days after A: a repeat failure; 91 days after C: not one.
+        cls.case_c = case(
+            datetime(2026, 4, 12, 8, 0),
+            "courtesy",
+            cls.defect,
+            cls.machine,
+            lot_id=cls.lot_c2.id,
+        )
+        cls.case_d = case(
+            datetime(2026, 7, 12, 8, 0),
+            "warranty",
+            cls.defect,
+            cls.machine,
+            lot_id=cls.lot_c2.id,
+        )
+        cls.cases = cls.case_a | cls.case_b | cls.case_c | cls.case_d | cls.case_e
+        # 40 pumps delivered to customers, 10 returned: 30 sold.
+        customers = cls.env.ref("stock.stock_location_customers")
+        for source, dest, qty in (
+            (warehouse.lot_stock_id, customers, 40),
+            (customers, warehouse.lot_stock_id, 10),
+        ):
+            move = (
+                cls.env["stock.move"]
+                .with_company(cls.company_2)
+                .create(
+                    {
+                        "name": "Sale",
+                        "product_id": cls.pump.id,
+                        "product_uom_qty": qty,
+                        "location_id": source.id,
+                        "location_dest_id": dest.id,
+                        "company_id": cls.company_2.id,
+                    }
+                )
+            )
+            move._action_confirm()
+            move.quantity = qty
+            move.picked = True
+            move._action_done()
+
+    def _report(self, records):
+        return self.env["sat.case.report"].search(
+            [("case_id", "in", records.ids)], order="date_received"
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestSatReports(SatReportsCommon):
+    def test_case_figures(self):
+        # The customer's own message and an internal note are no answer; the first
+        # public message of the team is, three hours after reception.
+        self.case_b.message_post(
+            body="Any news?", message_type="comment", author_id=self.customer.id
+        ).date = datetime(2026, 2, 2, 10, 30)
+        self.case_b.with_user(self.sat_user_company_2).message_post(
+            body="Checking", subtype_xmlid="mail.mt_note"
+        ).sudo().date = datetime(2026, 2, 2, 11, 0)
+        self.case_b.with_user(self.sat_user_company_2).message_post(
+            body="We are on it",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        ).sudo().date = datetime(2026, 2, 2, 13, 0)
+        self.env.flush_all()
+        rows = self._report(self.cases)
+        self.assertEqual(rows.mapped("nbr"), [1] * 5)
+        row_a, row_b = rows[0], rows[1]
+        self.assertEqual(row_a.hours_to_close, 48.0)
+        # Monday and Tuesday 08:00-17:00; Wednesday 08:00 is the closing time.
+        self.assertEqual(row_a.work_hours_to_close, 18.0)
+        self.assertEqual(row_a.supplies_cost, 40.0, "2 pumps at a cost of 20")
+        self.assertEqual(row_a.product_categ_id, self.machine.categ_id)
+        self.assertEqual(row_b.hours_first_response, 3.0)
+        self.assertFalse(row_b.hours_to_close, "still open")
+        [[count, cost, to_close]] = self.env["sat.case.report"]._read_group(
+            [("case_id", "in", self.cases.ids)],
+            [],
+            ["nbr:sum", "supplies_cost:sum", "hours_to_close:avg"],
+        )
+        self.assertEqual((count, cost, to_close), (5, 60.0, 48.0))
+
+    def test_invoiced_paid_and_due(self):
+        self.company.sat_invoice_on_close = True
+        self.company.sat_invoice_auto_post = True
+        case = self._create_solved_case([(self.service, 4)])  # 180.00 + 37.80 VAT
+        case.action_close()
+        action = case.action_register_payment()
+        self.env[action["res_model"]].with_context(**action["context"]).create(
+            {"amount": 108.9}
+        )._create_payments()
+        self.env.flush_all()
+        row = self._report(case)
+        self.assertEqual(
+            (row.amount_invoiced, row.amount_paid, row.amount_due), (180.0, 90.0, 90.0)
+        )
+
+    def test_units_sold_and_failure_rate(self):
+        row = self.env["sat.product.failure.report"].search(
+            [("company_id", "=", self.company_2.id), ("product_id", "=", self.pump.id)]
+        )
+        # The two pumps of case A's supplies left through the case's own delivery:
+        # not a sale.
+        self.assertEqual(row.qty_delivered, 30.0)
+        self.assertEqual(row.qty_sold, 30.0)
+        self.assertEqual(row.case_count, 2)
+        self.assertAlmostEqual(row.failure_rate, 100 * 2 / 30)
+
+    def test_repeat_failures_at_the_window_edge(self):
+        repeats = self.env["sat.repeat.failure.report"].search(
+            [("lot_id", "=", self.lot_c2.id)]
+        )
+        self.assertEqual(repeats.case_id, self.case_c, "90 days: in; 91 days: out")
+        self.assertEqual(repeats.previous_case_id, self.case_a)
+        self.assertEqual(repeats.days_between, 90)
+        self.company_2.sat_repeat_window_days = 91
+        self.env.invalidate_all()
+        repeats = self.env["sat.repeat.failure.report"].search(
+            [("lot_id", "=", self.lot_c2.id)]
+        )
+        self.assertEqual(repeats.case_id, self.case_c | self.case_d)
+        with self.assertRaises(ValidationError):
+            self.company_2.sat_repeat_window_days = 0
+            self.env.flush_all()
+
+    def test_category_pareto(self):
+        rows = self.env["sat.category.pareto.report"].search(
+            [("company_id", "=", self.company_2.id)]
+        )
+        self.assertEqual(rows.category_id, self.defect | self.billing)
+        self.assertEqual(rows.mapped("case_count"), [4, 1])
+        self.assertEqual(rows.mapped("share"), [80.0, 20.0])
+        self.assertEqual(rows.mapped("cumulative_share"), [80.0, 100.0])
+
+    def test_access(self):
+        case_team = self._create_case(team_id=self.team.id)
+        case_team_2 = self._create_case(team_id=self.team_2.id)
+        both = case_team | case_team_2
+        Report = self.env["sat.case.report"]
+        self.assertEqual(
+            Report.with_user(self.sat_user)
+            .search([("case_id", "in", both.ids)])
+            .case_id,
+            case_team,
+        )
+        self.assertEqual(
+            Report.with_user(self.sat_manager)
+            .search([("case_id", "in", both.ids)])
+            .case_id,
+            both,
+        )
+        # Other companies' figures stay there.
+        self.assertFalse(
+            Report.with_user(self.sat_manager).search(
+                [("case_id", "in", self.cases.ids)]
+            )
+        )
+        with self.assertRaises(AccessError):
+            self.env["sat.product.failure.report"].with_user(self.sat_user).search([])
+        dashboard = self.env["sat.report.dashboard"].with_user(self.sat_user).new({})
+        open_for_user = Report.with_user(self.sat_user).search_count(
+            [("is_closed", "=", False)]
+        )
+        self.assertEqual(dashboard.open_count, open_for_user)
+        self.assertLess(
+            dashboard.open_count,
+            self.env["sat.report.dashboard"]
+            .with_user(self.sat_manager)
+            .new({})
+            .open_count,
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestSatReportExport(SatReportsCommon):
+    def _export(self, **values):
+        wizard = self.env["sat.report.export.wizard"].create(
+            {
+                "date_from": "2026-01-01",
+                "date_to": "2026-12-31",
+                "team_ids": [Command.set(self.team_c2.ids)],
+                **values,
+            }
+        )
+        action = wizard.action_export()
+        self.assertIn("download=true", action["url"])
+        return openpyxl.load_workbook(io.BytesIO(wizard.export_file))
+
+    def test_workbook(self):
+        book = self._export()
+        self.assertEqual(
+            book.sheetnames,
+            [
+                "Summary",
+                "By Product",
+                "By Category",
+                "By Team",
+                "By Customer",
+                "By Month",
+                "Root Causes",
+                "Cases",
+            ],
+        )
+        summary = {
+            row[0].value: row[1].value for row in book["Summary"].iter_rows(min_row=6)
+        }
+        self.assertEqual(summary["# Cases"], 5)
+        self.assertEqual(summary["Supplies Cost"], 60.0)
+        self.assertEqual(summary["Hours to Close"], 48.0)
+        self.assertEqual(summary["SLA breached per case"], "=IF(B6=0,0,B11/B6)")
+
+        months = book["By Month"]
+        self.assertEqual(months.freeze_panes, "A2")
+        self.assertEqual(months["A1"].value, "By Month")
+        self.assertEqual(months["B1"].value, "# Cases")
+        self.assertEqual(
+            [months.cell(row, 1).value for row in range(2, 7)],
+            ["2026-01", "2026-02", "2026-03", "2026-04", "2026-07"],
+        )
+        self.assertEqual(months["B7"].value, "=SUM(B2:B6)")
+        self.assertEqual(len(months._charts), 1)
+        self.assertEqual(len(book["By Team"]._charts), 1, "the pie")
+
+        causes = book["Root Causes"]
+        pareto = [
+            [cell.value for cell in row]
+            for row in causes.iter_rows(min_row=3, max_row=4, max_col=4)
+        ]
+        self.assertEqual(
+            pareto, [["Product Defect", 4, 0.8, 0.8], ["Billing Incident", 1, 0.2, 1.0]]
+        )
+        self.assertEqual(len(causes._charts), 1, "the Pareto chart")
+        values = [cell.value for row in causes.iter_rows() for cell in row]
+        self.assertIn("RPT-0001", values)
+        self.assertIn(90, values)
+
+        cases = book["Cases"]
+        self.assertEqual(cases.max_row, 6)
+        self.assertEqual(cases.auto_filter.ref, "A1:W6")
+        self.assertEqual(cases["A1"].value, "Reference")
+        self.assertEqual(
+            sorted(cases.cell(row, 1).value for row in range(2, 7)),
+            sorted(self.cases.mapped("reference")),
+        )
+        self.assertEqual(cases["C2"].value, MONDAY)
+
+    def test_selected_cases_only(self):
+        book = self._export(case_ids=[Command.set((self.case_a | self.case_c).ids)])
+        self.assertEqual(book["Cases"].max_row, 3)
+
+    def test_empty_period_and_bad_input(self):
+        with self.assertRaisesRegex(UserError, "No support case"):
+            self._export(date_from="2025-01-01", date_to="2025-12-31")
+        with self.assertRaisesRegex(UserError, "at least one case type"):
+            self._export(
+                include_warranty=False, include_courtesy=False, include_billable=False
+            )
+        with self.assertRaises(ValidationError):
+            self._export(date_from="2026-12-31", date_to="2026-01-01")
+
+    def test_query_count(self):
+        wizard = self.env["sat.report.export.wizard"].create(
+            {"date_from": "2026-01-01", "date_to": "2026-12-31"}
+        )
+        wizard.team_ids = self.team_c2
+        wizard.action_export()  # warm the caches
+        self.env.invalidate_all()
+        # Grouped reads for the breakdowns, chunks for the case list: the count does
+        # not grow with the cases, their customers or their products.
+        with self.assertQueryCount(28):
+            wizard.action_export()
+        for i in range(5):
+            self.case_e.copy(
+                {
+                    "partner_id": self.env["res.partner"].create({"name": f"C{i}"}).id,
+                    "product_id": self.grinder.id if i % 2 else self.service.id,
+                }
+            )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        # Five more cases of five new customers: the names of the new customers and
+        # products are read together (3 queries more), not once per case.
+        with self.assertQueryCount(31):
+            wizard.action_export()

@@ -1,0 +1,8 @@
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.sat_support.tests.test_sat_i18n import SpanishTranslationMixin
+
+
+@tagged("post_install", "-at_install")
+class TestSatReportsTranslations(SpanishTranslationMixin, TransactionCase):
+    _module = "sat_reports"

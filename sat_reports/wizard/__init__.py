@@ -1,0 +1,1 @@
+from . import sat_report_export_wizard
