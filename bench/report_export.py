@@ -6,6 +6,7 @@ kept in the bench database for the next runs.
 
 Usage: bash bench/run.sh report_export [N]"""
 
+import base64
 import resource
 import sys
 
@@ -125,7 +126,7 @@ def main(conf, db, count=100000):
         before = rss_mb()
         with measure(env, f"Excel export of {total} cases"):
             wizard.action_export()
-        size = len(wizard.export_file)
+        size = len(base64.b64decode(wizard.export_file))
         print(
             f"workbook {size / 1e6:.1f} MB; peak memory of the process "
             f"{rss_mb():.0f} MB ({before:.0f} MB before the export)"

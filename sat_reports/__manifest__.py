@@ -10,6 +10,7 @@
     "license": "AGPL-3",
     "development_status": "Beta",
     "depends": ["sat_support"],
+    "images": ["static/description/screenshot_dashboard.png"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/ir.model.access.csv",

@@ -35,6 +35,9 @@ class SatReportDashboard(models.TransientModel):
     )
     amount_due = fields.Monetary(compute="_compute_kpis")
 
+    def _compute_display_name(self):
+        self.display_name = self.env._("Support Dashboard")
+
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_kpis(self):
         Report = self.env["sat.case.report"]
@@ -73,6 +76,19 @@ class SatReportDashboard(models.TransientModel):
             dashboard.hours_to_close = to_close or 0.0
             dashboard.hours_first_response = first_response or 0.0
             dashboard.warranty_cost = warranty or 0.0
+
+    @api.model
+    def action_open_dashboard(self):
+        """The dashboard's figures are computed when it is read: a record to show."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Support Dashboard"),
+            "res_model": self._name,
+            "res_id": self.create({}).id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
 
     def _open_analysis(self, name, view_type, context):
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -1,3 +1,4 @@
+import base64
 import io
 from datetime import datetime
 
@@ -257,17 +258,38 @@ class TestSatReports(SatReportsCommon):
         )
         with self.assertRaises(AccessError):
             self.env["sat.product.failure.report"].with_user(self.sat_user).search([])
-        dashboard = self.env["sat.report.dashboard"].with_user(self.sat_user).new({})
         open_for_user = Report.with_user(self.sat_user).search_count(
             [("is_closed", "=", False)]
         )
-        self.assertEqual(dashboard.open_count, open_for_user)
-        self.assertLess(
-            dashboard.open_count,
-            self.env["sat.report.dashboard"]
+        self.assertEqual(self._dashboard(self.sat_user).open_count, open_for_user)
+        self.assertLess(open_for_user, self._dashboard(self.sat_manager).open_count)
+
+    def _dashboard(self, user):
+        Dashboard = self.env["sat.report.dashboard"].with_user(user)
+        return Dashboard.browse(Dashboard.action_open_dashboard()["res_id"])
+
+    def test_dashboard(self):
+        dashboard = self._dashboard(self.sat_manager)
+        [[open_count, due]] = (
+            self.env["sat.case.report"]
             .with_user(self.sat_manager)
-            .new({})
-            .open_count,
+            ._read_group(
+                [("is_closed", "=", False)],
+                [],
+                ["nbr:sum", "amount_due:sum"],
+            )
+        )
+        self.assertEqual(dashboard.open_count, open_count)
+        self.assertEqual(dashboard.amount_due, due)
+        graph = dashboard.action_open_graph()
+        self.assertEqual(graph["res_model"], "sat.case.report")
+        self.assertEqual(graph["views"][0][1], "graph")
+        self.assertEqual(dashboard.action_open_pivot()["views"][0][1], "pivot")
+        self.assertEqual(
+            dashboard.action_open_breached()["context"][
+                "search_default_filter_breached"
+            ],
+            1,
         )
 
 
@@ -284,7 +306,9 @@ class TestSatReportExport(SatReportsCommon):
         )
         action = wizard.action_export()
         self.assertIn("download=true", action["url"])
-        return openpyxl.load_workbook(io.BytesIO(wizard.export_file))
+        # What the browser downloads: the stored file, not the wizard's cache.
+        wizard.invalidate_recordset()
+        return openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.export_file)))
 
     def test_workbook(self):
         book = self._export()

@@ -1,3 +1,4 @@
+import base64
 import tempfile
 from datetime import datetime, time
 
@@ -186,7 +187,7 @@ class SatReportExportWizard(models.TransientModel):
             data = output.read()
         self.write(
             {
-                "export_file": data,
+                "export_file": base64.b64encode(data),
                 "export_filename": self.env._(
                     "support-statistics-%(start)s-%(end)s.xlsx",
                     start=self.date_from,
