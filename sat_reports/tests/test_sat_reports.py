@@ -369,7 +369,15 @@ class TestSatReportExport(SatReportsCommon):
         self.assertEqual(cases["C2"].value, MONDAY)
 
     def test_selected_cases_only(self):
-        book = self._export(case_ids=[Command.set((self.case_a | self.case_c).ids)])
+        # Action > Export Statistics to Excel on a selection in the case list.
+        selection = self.case_a | self.case_c
+        defaults = (
+            self.env["sat.report.export.wizard"]
+            .with_context(active_model="sat.case", active_ids=selection.ids)
+            .default_get(["case_ids"])
+        )
+        self.assertEqual(defaults["case_ids"], [Command.set(selection.ids)])
+        book = self._export(case_ids=defaults["case_ids"])
         self.assertEqual(book["Cases"].max_row, 3)
 
     def test_empty_period_and_bad_input(self):
