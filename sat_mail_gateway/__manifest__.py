@@ -8,6 +8,7 @@
     "author": "SAT for Odoo",
     "maintainers": ["sat-odoo"],
     "license": "AGPL-3",
+    "images": ["static/description/screenshot_mailbox.png"],
     "development_status": "Beta",
     "depends": ["sat_support"],
     "data": [

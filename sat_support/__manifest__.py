@@ -8,6 +8,7 @@
     "author": "SAT for Odoo",
     "maintainers": ["sat-odoo"],
     "license": "AGPL-3",
+    "images": ["static/description/screenshot_kanban.png"],
     "development_status": "Beta",
     "application": True,
     "depends": ["mail", "portal", "account", "stock", "resource"],
