@@ -38,6 +38,7 @@
         "wizards/sat_case_close_wizard_views.xml",
         "wizards/sat_case_invoice_wizard_views.xml",
         "views/sat_menus.xml",
+        "views/sat_portal_templates.xml",
     ],
     "demo": [
         "demo/sat_demo_products.xml",

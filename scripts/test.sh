@@ -23,11 +23,19 @@ if [ "$#" = 0 ]; then
     set -- ${SAT_ADDONS//,/ } tests
 fi
 set +e
+# --odoo-http: Odoo's HTTP server runs, for the portal's HttpCase tests.
 "$PYTHON" -m pytest -p no:cacheprovider --odoo-database="$DB" --odoo-config="$CONF" \
-    -o addopts="" -q -rfEs "$@"
+    --odoo-http -o addopts="" -q -rfEs --junitxml="$RUN_DIR/junit.xml" "$@"
 status=$?
 set -e
 if [ "$status" = 5 ]; then
     die "pytest collected no test"
+fi
+# A skipped test is a test that did not run: it fails the run, loudly.
+skipped=$("$PYTHON" -c "import sys, xml.etree.ElementTree as t
+print(sum(int(s.get('skipped', 0)) for s in t.parse(sys.argv[1]).iter('testsuite')))" \
+    "$RUN_DIR/junit.xml")
+if [ "$skipped" != 0 ]; then
+    die "$skipped tests were skipped (see 'SKIPPED' above): a skipped test did not run"
 fi
 exit "$status"

@@ -27,11 +27,14 @@ class SatCase(models.Model):
     _name = "sat.case"
     _description = "Support Case"
     _inherit = [
+        "portal.mixin",
         "mail.thread.cc",
         "mail.activity.mixin",
         "mail.tracking.duration.mixin",
     ]
     _order = "priority desc, date_received desc, id desc"
+    # Customers answer on the portal: whoever may read a case may write in its thread.
+    _mail_post_access = "read"
     _rec_names_search = ["reference", "name", "partner_id.complete_name"]
     _check_company_auto = True
     _track_duration_field = "stage_id"
@@ -491,6 +494,12 @@ class SatCase(models.Model):
     def _compute_picking_count(self):
         for case in self:
             case.picking_count = len(case.picking_ids)
+
+    def _compute_access_url(self):
+        res = super()._compute_access_url()
+        for case in self:
+            case.access_url = f"/my/cases/{case.id}"
+        return res
 
     @api.depends("reference", "name")
     def _compute_display_name(self):

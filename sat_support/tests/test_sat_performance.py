@@ -68,9 +68,10 @@ class TestSatPerformance(SatCommon):
         Case.create(dict(values))  # warm the caches
         self.env.invalidate_all()
         # With its supply, SLA, assignment notification, its opening message (subtype
-        # Case Opened: its followers are looked up) and, when sat_mail_gateway is
-        # installed, the customer mailbox look-up of that notification.
-        with self.assertQueryCount(sat_user=89):
+        # Case Opened: its followers are looked up), the portal link of the
+        # notification and, when sat_mail_gateway is installed, the customer mailbox
+        # look-up of that notification.
+        with self.assertQueryCount(sat_user=90):
             Case.create(dict(values))
             self.env.flush_all()
 

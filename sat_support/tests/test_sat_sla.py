@@ -256,5 +256,5 @@ class TestSatSlaPerformance(SatSlaCommon):
         self.cases[:50].sla_ids.warning_date = datetime(2026, 11, 23, 8, 0)
         self.env.flush_all()
         self.env.invalidate_all()
-        with freeze_time("2026-11-23 09:00:00"), self.assertQueryCount(__system__=781):
+        with freeze_time("2026-11-23 09:00:00"), self.assertQueryCount(__system__=791):
             self.assertEqual(len(Status._cron_check_sla()), 50)
