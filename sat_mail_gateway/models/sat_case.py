@@ -47,10 +47,27 @@ class SatCase(models.Model):
         *Stage on Customer Reply*)."""
         self._sat_limit_attachments(msg_dict)
         if not self.env.context.get("sat_auto_submitted"):
-            for stage, cases in self.grouped("stage_id").items():
-                if stage.reply_stage_id:
-                    cases.write({"stage_id": stage.reply_stage_id.id})
+            self._sat_move_on_customer_reply()
         return super().message_update(msg_dict, update_vals=update_vals)
+
+    def _sat_move_on_customer_reply(self):
+        # The customer may be a portal user, who cannot read stages.
+        for stage, cases in self.sudo().grouped("stage_id").items():
+            if stage.reply_stage_id:
+                cases.write({"stage_id": stage.reply_stage_id.id})
+
+    def _message_post_after_hook(self, message, msg_values):
+        """An answer the customer writes on the portal moves the case as a mail does."""
+        res = super()._message_post_after_hook(message, msg_values)
+        author = message.author_id
+        if (
+            message.message_type == "comment"
+            and not message.is_internal
+            and author
+            and not author.user_ids.filtered(lambda user: not user.share)
+        ):
+            self._sat_move_on_customer_reply()
+        return res
 
     @api.model
     def _sat_register_message(self, msg_dict):

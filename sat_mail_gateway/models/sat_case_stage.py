@@ -7,7 +7,7 @@ class SatCaseStage(models.Model):
     reply_stage_id = fields.Many2one(
         "sat.case.stage",
         string="Stage on Customer Reply",
-        help="When the customer answers by mail a case in this stage, the case moves "
-        "to "
-        "that stage (e.g. from Waiting Customer back to In Progress).",
+        help="When the customer answers a case in this stage, by mail or on the "
+        "portal, the case moves to that stage (e.g. from Waiting Customer back to In "
+        "Progress).",
     )

@@ -287,6 +287,28 @@ class TestSatMailGateway(TransactionCase):
         answer = case.message_ids.filtered(lambda m: m.message_type == "email")
         self.assertIn("One more detail.", answer.body)
 
+    def test_portal_answer_moves_a_waiting_case(self):
+        waiting = self.env.ref("sat_support.sat_case_stage_waiting")
+        in_progress = self.env.ref("sat_support.sat_case_stage_in_progress")
+        waiting.reply_stage_id = in_progress
+        portal = new_test_user(self.env, "acme_portal", groups="base.group_portal")
+        portal.partner_id.parent_id = self.acme
+        case = self.env["sat.case"].create(
+            {"name": "Waiting on the portal", "partner_id": self.acme.id}
+        )
+        case.stage_id = waiting
+        # The team's own comment leaves it waiting; the customer's answer moves it.
+        case.with_user(self.responsible).message_post(
+            body="Could you send a photo?",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.assertEqual(case.stage_id, waiting)
+        case.with_user(portal).message_post(
+            body="Here it is", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        self.assertEqual(case.stage_id, in_progress)
+
     def test_same_message_id_twice_gives_one_case(self):
         raw = make_mail(
             "ana@acme.example",
