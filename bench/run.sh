@@ -12,8 +12,7 @@ DB=${SAT_BENCH_DB:-sat_bench}
 CONF="$RUN_DIR/bench.conf"
 write_config "$CONF" "$DB" 8269
 if db_exists "$DB"; then
-    odoo_bin -c "$CONF" -d "$DB" -i "$SAT_ADDONS" -u "$SAT_ADDONS" --stop-after-init >"$RUN_DIR/update-$DB.log" 2>&1 ||
-        die "updating $SAT_ADDONS in $DB failed (see $RUN_DIR/update-$DB.log)"
+    update_database "$DB" "$CONF"
 else
     new_database "$DB" "$CONF"
 fi

@@ -185,6 +185,27 @@ new_database() {
     fi
 }
 
+update_database() {
+    # update_database NAME CONF: updates the SAT addons in an existing database, installing
+    # the ones it does not have yet. Only those are given to -i: Odoo loads an addon given
+    # to -i in "init" mode, which would rewrite its demo records (and Odoo refuses to
+    # rewrite stock quants).
+    local installed missing=() addon
+    installed=$(psql -X -qtA -d "$1" -c "select name from ir_module_module where state = 'installed'")
+    for addon in ${SAT_ADDONS//,/ }; do
+        grep -qx "$addon" <<<"$installed" || missing+=("$addon")
+    done
+    local install=()
+    if [ "${#missing[@]}" -gt 0 ]; then
+        install=(-i "$(IFS=,; echo "${missing[*]}")")
+    fi
+    odoo_bin -c "$2" -d "$1" "${install[@]}" -u "$SAT_ADDONS" --stop-after-init \
+        >"$RUN_DIR/update-$1.log" 2>&1 || die "updating $SAT_ADDONS in $1 failed (see $RUN_DIR/update-$1.log)"
+    if grep -E " (ERROR|CRITICAL) | WARNING .*(failed|demo data)" "$RUN_DIR/update-$1.log" >&2; then
+        die "updating $SAT_ADDONS in $1 logged errors (see $RUN_DIR/update-$1.log)"
+    fi
+}
+
 ensure_base() {
     ensure_commands "git:git" "psql:postgresql-client" "wkhtmltopdf:wkhtmltopdf"
     ensure_postgres

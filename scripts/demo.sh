@@ -13,8 +13,7 @@ if [ "${SAT_DEMO_RESET:-0}" = 1 ] || ! db_exists "$DB"; then
     new_database "$DB" "$CONF"
 else
     say "updating $SAT_ADDONS in $DB"
-    odoo_bin -c "$CONF" -d "$DB" -i "$SAT_ADDONS" -u "$SAT_ADDONS" --stop-after-init >"$RUN_DIR/update-$DB.log" 2>&1 ||
-        die "updating $SAT_ADDONS failed (see $RUN_DIR/update-$DB.log)"
+    update_database "$DB" "$CONF"
 fi
 say "Odoo is starting on http://localhost:$PORT (login admin / admin); Ctrl-C stops it"
 cd /tmp
