@@ -12,6 +12,9 @@
     "depends": ["sat_support"],
     "images": ["static/description/screenshot_dashboard.png"],
     "external_dependencies": {"python": ["xlsxwriter"]},
+    "assets": {
+        "web.assets_tests": ["sat_reports/static/tests/tours/*.js"],
+    },
     "data": [
         "security/ir.model.access.csv",
         "security/sat_reports_rules.xml",

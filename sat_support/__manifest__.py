@@ -40,6 +40,9 @@
         "views/sat_menus.xml",
         "views/sat_portal_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["sat_support/static/tests/tours/*.js"],
+    },
     "demo": [
         "demo/sat_demo_products.xml",
         "demo/sat_team_demo.xml",

@@ -6,8 +6,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_base
 # The lint step first: ruff, pylint-odoo, the OCA module and .po checks, readmes, translations.
 bash "$ROOT/scripts/lint.sh" || die "the lint step failed (see above); nothing was tested"
-# The mail gateway's tests run a real IMAP server.
-ensure_commands "dovecot:dovecot-imapd"
+# The mail gateway's tests run a real IMAP server; the tours, headless Chromium.
+ensure_commands "dovecot:dovecot-imapd" "chromium:chromium"
 ensure_template
 # tests/test_addon_wheels.py installs the addon wheels into a copy of it.
 export SAT_TEMPLATE_DB="$TEMPLATE_DB"

@@ -98,6 +98,7 @@ class SatReportDashboard(models.TransientModel):
         kinds = [view_type] + [kind for kind in ("list",) if kind != view_type]
         action.update(
             name=name,
+            display_name=name,
             views=[(views.get(kind), kind) for kind in kinds],
             context=context,
         )

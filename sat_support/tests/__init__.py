@@ -10,3 +10,4 @@ from . import test_sat_sla
 from . import test_sat_assignment
 from . import test_sat_communication
 from . import test_sat_portal
+from . import test_sat_tours
