@@ -448,7 +448,7 @@ class TestSatMailGateway(TransactionCase):
         self._deliver_requests(10)
         # Ten mails in one group: each case with its SLA, assignment mail and
         # acknowledgement; what Odoo reads for every mail is read once for the group.
-        with self.assertQueryCount(1110):
+        with self.assertQueryCount(1037):
             self._fetch(self.acme)
         self.assertEqual(len(self._cases(self.acme)), 21)
         self.assertGreater(one_by_one, 1300, "a commit per mail reads it all again")

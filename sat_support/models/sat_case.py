@@ -641,6 +641,35 @@ class SatCase(models.Model):
             )
         return res
 
+    def _message_track_post_template(self, changes):
+        """The stage's mail is rendered from its template and posted here, without
+        Odoo's composer, which renders the body twice: it was a third of the cost of
+        a case opened by a mail."""
+        if not self or "stage_id" not in (changes or ()):
+            return super()._message_track_post_template(changes)
+        stage_mail = self._track_template(changes).get("stage_id")
+        others = [fname for fname in changes if fname != "stage_id"]
+        res = super()._message_track_post_template(others) if others else True
+        if stage_mail:
+            self._post_stage_mail(*stage_mail)
+        return res
+
+    def _post_stage_mail(self, template, options):
+        self.ensure_one()
+        values = template._generate_template(
+            self.ids, ["subject", "body_html", "partner_to", "email_to", "email_cc"]
+        )[self.id]
+        return self.message_post(
+            body=values.get("body_html"),
+            subject=values.get("subject"),
+            partner_ids=values.get("partner_ids", []),
+            message_type="auto_comment",
+            subtype_id=options["subtype_id"],
+            email_layout_xmlid=options["email_layout_xmlid"],
+            email_add_signature=False,
+            mail_auto_delete=template.auto_delete,
+        )
+
     def _customer_notified(self):
         self.ensure_one()
         return bool(self.reporter_id.email) and (
