@@ -9,7 +9,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
-from odoo.addons.sat_support.tests.common import SatCommon
+from odoo.addons.sat_support.tests.common import SatCommon, office_hours_calendar
 
 MONDAY = datetime(2026, 1, 12, 8, 0)
 
@@ -24,24 +24,8 @@ class SatReportsCommon(SatCommon):
         super().setUpClass()
         cls.pump.standard_price = 20.0
         cls.pump.with_company(cls.company_2).standard_price = 20.0
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Mon-Fri 8-17 UTC (reports)",
-                "tz": "UTC",
-                "company_id": cls.company_2.id,
-                "attendance_ids": [Command.clear()]
-                + [
-                    Command.create(
-                        {
-                            "name": f"Day {d}",
-                            "dayofweek": str(d),
-                            "hour_from": 8,
-                            "hour_to": 17,
-                        }
-                    )
-                    for d in range(5)
-                ],
-            }
+        cls.calendar = office_hours_calendar(
+            cls.env, "Mon-Fri 8-17 UTC (reports)", company_id=cls.company_2.id
         )
         cls.company_2.resource_calendar_id = cls.calendar
         cls.team_c2 = cls.env["sat.team"].create(

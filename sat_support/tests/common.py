@@ -4,6 +4,30 @@ from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
 
+def office_hours_calendar(env, name, **values):
+    """A calendar of Monday to Friday, 08:00 to 17:00 UTC: working hours a test can
+    count by hand."""
+    return env["resource.calendar"].create(
+        {
+            "name": name,
+            "tz": "UTC",
+            "attendance_ids": [Command.clear()]
+            + [
+                Command.create(
+                    {
+                        "name": f"Day {day}",
+                        "dayofweek": str(day),
+                        "hour_from": 8,
+                        "hour_to": 17,
+                    }
+                )
+                for day in range(5)
+            ],
+            **values,
+        }
+    )
+
+
 class SatCommon(TransactionCase):
     """Users, customers, products and teams shared by the sat_support tests."""
 

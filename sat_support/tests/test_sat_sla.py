@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import tagged
 
-from .common import SatCommon
+from .common import SatCommon, office_hours_calendar
 
 FRIDAY_17H = datetime(2026, 11, 20, 17, 0)
 
@@ -15,24 +15,7 @@ class SatSlaCommon(SatCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Mon-Fri 8-17 (test)",
-                "tz": "UTC",
-                "attendance_ids": [Command.clear()]
-                + [
-                    Command.create(
-                        {
-                            "name": f"Day {day}",
-                            "dayofweek": str(day),
-                            "hour_from": 8,
-                            "hour_to": 17,
-                        }
-                    )
-                    for day in range(5)
-                ],
-            }
-        )
+        cls.calendar = office_hours_calendar(cls.env, "Mon-Fri 8-17 (test)")
         cls.team.user_id = cls.sat_manager
         cls.solve_sla = cls.env["sat.sla"].create(
             {
