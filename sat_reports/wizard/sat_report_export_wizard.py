@@ -175,7 +175,7 @@ class SatReportExportWizard(models.TransientModel):
                 {"constant_memory": True, "remove_timezone": True},
             )
             writer = _Writer(self, workbook)
-            writer.summary(domain, summary)
+            writer.summary(summary)
             breakdowns = {}
             for key, title, groupby in self._breakdown_sheets():
                 breakdowns[key] = self._get_breakdown(domain, groupby)
@@ -241,7 +241,7 @@ class _Writer:
             sheet.write(row, col, title, self.formats["header"])
         sheet.freeze_panes(row + 1, 0)
 
-    def summary(self, domain, figures):
+    def summary(self, figures):
         sheet = self.workbook.add_worksheet(self._("Summary"))
         sheet.set_column(0, 0, 34)
         sheet.set_column(1, 1, 18)
