@@ -27,8 +27,8 @@ class SatProductFailureReport(models.Model):
     qty_invoiced = fields.Float(
         string="Units Invoiced",
         readonly=True,
-        help="Posted customer invoices, credit notes deducted; invoices of support "
-        "cases excluded.",
+        help="Posted customer invoices, in the product's unit of measure, credit "
+        "notes deducted; invoices of support cases excluded.",
     )
     qty_sold = fields.Float(
         string="Units Sold",
@@ -63,11 +63,19 @@ class SatProductFailureReport(models.Model):
                    AND (source.usage = 'customer') != (dest.usage = 'customer')
                  GROUP BY move.company_id, move.product_id
             ), invoiced AS (
+                -- Quantities in the product's unit: an invoice may count in dozens.
                 SELECT item.company_id, item.product_id,
-                       sum(CASE WHEN move.move_type = 'out_refund' THEN -item.quantity
-                                ELSE item.quantity END) AS qty
+                       sum(CASE WHEN move.move_type = 'out_refund' THEN -1 ELSE 1 END
+                           * item.quantity * COALESCE(
+                               product_uom.factor / NULLIF(line_uom.factor, 0), 1
+                           )) AS qty
                   FROM account_move_line item
                   JOIN account_move move ON move.id = item.move_id
+                  JOIN product_product sold ON sold.id = item.product_id
+                  JOIN product_template sold_template
+                       ON sold_template.id = sold.product_tmpl_id
+                  LEFT JOIN uom_uom line_uom ON line_uom.id = item.product_uom_id
+                  LEFT JOIN uom_uom product_uom ON product_uom.id = sold_template.uom_id
                  WHERE move.state = 'posted'
                    AND move.move_type IN ('out_invoice', 'out_refund')
                    AND item.display_type = 'product'

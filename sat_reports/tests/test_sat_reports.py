@@ -191,6 +191,36 @@ class TestSatReports(SatReportsCommon):
         self.assertEqual(row.case_count, 2)
         self.assertAlmostEqual(row.failure_rate, 100 * 2 / 30)
 
+    def test_units_invoiced_in_another_unit(self):
+        # Two dozen pumps invoiced, six credited: 18 pumps sold, for one case.
+        self._create_case(product_id=self.pump.id)
+        for move_type, qty, uom in (
+            ("out_invoice", 2, self.env.ref("uom.product_uom_dozen")),
+            ("out_refund", 6, self.pump.uom_id),
+        ):
+            self.env["account.move"].create(
+                {
+                    "move_type": move_type,
+                    "partner_id": self.customer.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": self.pump.id,
+                                "quantity": qty,
+                                "product_uom_id": uom.id,
+                                "price_unit": 50.0,
+                            }
+                        )
+                    ],
+                }
+            ).action_post()
+        self.env.flush_all()
+        row = self.env["sat.product.failure.report"].search(
+            [("company_id", "=", self.company.id), ("product_id", "=", self.pump.id)]
+        )
+        self.assertEqual((row.qty_invoiced, row.qty_sold), (18.0, 18.0))
+        self.assertAlmostEqual(row.failure_rate, 100 / 18)
+
     def test_repeat_failures_at_the_window_edge(self):
         repeats = self.env["sat.repeat.failure.report"].search(
             [("lot_id", "=", self.lot_c2.id)]
@@ -280,13 +310,17 @@ class TestSatReports(SatReportsCommon):
 @tagged("post_install", "-at_install")
 class TestSatReportExport(SatReportsCommon):
     def _export(self, **values):
-        wizard = self.env["sat.report.export.wizard"].create(
-            {
-                "date_from": "2026-01-01",
-                "date_to": "2026-12-31",
-                "team_ids": [Command.set(self.team_c2.ids)],
-                **values,
-            }
+        wizard = (
+            self.env["sat.report.export.wizard"]
+            .with_context(tz="Europe/Madrid")
+            .create(
+                {
+                    "date_from": "2026-01-01",
+                    "date_to": "2026-12-31",
+                    "team_ids": [Command.set(self.team_c2.ids)],
+                    **values,
+                }
+            )
         )
         action = wizard.action_export()
         self.assertIn("download=true", action["url"])
@@ -350,7 +384,9 @@ class TestSatReportExport(SatReportsCommon):
             sorted(cases.cell(row, 1).value for row in range(2, 7)),
             sorted(self.cases.mapped("reference")),
         )
-        self.assertEqual(cases["C2"].value, MONDAY)
+        # Local time, as the months of "By Month": Madrid is UTC+1 in January.
+        self.assertEqual(cases["C2"].value, datetime(2026, 1, 12, 9, 0))
+        self.assertEqual(book["Summary"]["B4"].value, "Europe/Madrid")
 
     def test_selected_cases_only(self):
         # Action > Export Statistics to Excel on a selection in the case list.
@@ -383,7 +419,7 @@ class TestSatReportExport(SatReportsCommon):
         self.env.invalidate_all()
         # Grouped reads for the breakdowns, chunks for the case list: the count does
         # not grow with the cases, their customers or their products.
-        with self.assertQueryCount(28):
+        with self.assertQueryCount(32):
             wizard.action_export()
         for i in range(5):
             self.case_e.copy(
@@ -395,6 +431,17 @@ class TestSatReportExport(SatReportsCommon):
         self.env.flush_all()
         self.env.invalidate_all()
         # Five more cases of five new customers: the names of the new customers and
-        # products are read together (3 queries more), not once per case.
-        with self.assertQueryCount(31):
+        # products are read together (4 queries more), not once per case.
+        with self.assertQueryCount(36):
             wizard.action_export()
+        # Exported three times from the same wizard: one file, the last one.
+        files = self.env["ir.attachment"].search(
+            [
+                ("res_model", "=", wizard._name),
+                ("res_id", "=", wizard.id),
+                ("res_field", "=", "export_file"),
+            ]
+        )
+        self.assertEqual(len(files), 1)
+        book = openpyxl.load_workbook(io.BytesIO(files.raw))
+        self.assertEqual(book["Cases"].max_row, 11, "the 10 cases and their header")
