@@ -34,35 +34,39 @@ class SatRepeatFailureReport(models.Model):
 
     @property
     def _table_query(self):
+        # The previous case of the same serial by a window function: one sort of
+        # the cases with a serial, where a subquery per case grew with the
+        # serial's history.
         return SQL(
             """
-            SELECT c.id AS id,
-                   c.id AS case_id,
-                   c.company_id,
-                   c.lot_id,
-                   c.product_id,
-                   c.partner_id,
-                   c.team_id,
-                   c.user_id,
-                   c.category_id,
-                   c.date_received,
-                   previous.id AS previous_case_id,
-                   previous.date_received AS previous_date_received,
-                   c.date_received::date - previous.date_received::date
+            WITH serial_cases AS (
+                SELECT c.id, c.company_id, c.lot_id, c.product_id, c.partner_id,
+                       c.team_id, c.user_id, c.category_id, c.date_received,
+                       lag(c.id) OVER serial AS previous_case_id,
+                       lag(c.date_received) OVER serial AS previous_date_received
+                  FROM sat_case c
+                 WHERE c.active AND c.lot_id IS NOT NULL
+                WINDOW serial AS (PARTITION BY c.lot_id ORDER BY c.date_received, c.id)
+            )
+            SELECT sc.id AS id,
+                   sc.id AS case_id,
+                   sc.company_id,
+                   sc.lot_id,
+                   sc.product_id,
+                   sc.partner_id,
+                   sc.team_id,
+                   sc.user_id,
+                   sc.category_id,
+                   sc.date_received,
+                   sc.previous_case_id,
+                   sc.previous_date_received,
+                   sc.date_received::date - sc.previous_date_received::date
                        AS days_between,
                    1 AS repeat_count
-              FROM sat_case c
-              JOIN res_company company ON company.id = c.company_id
-              JOIN LATERAL (
-                  SELECT p.id, p.date_received
-                    FROM sat_case p
-                   WHERE p.lot_id = c.lot_id AND p.active
-                     AND (p.date_received, p.id) < (c.date_received, c.id)
-                   ORDER BY p.date_received DESC, p.id DESC
-                   LIMIT 1
-              ) previous ON TRUE
-             WHERE c.active AND c.lot_id IS NOT NULL
-               AND c.date_received::date - previous.date_received::date
+              FROM serial_cases sc
+              JOIN res_company company ON company.id = sc.company_id
+             WHERE sc.previous_case_id IS NOT NULL
+               AND sc.date_received::date - sc.previous_date_received::date
                    <= company.sat_repeat_window_days
             """
         )
