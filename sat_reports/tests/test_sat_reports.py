@@ -388,6 +388,32 @@ class TestSatReportExport(SatReportsCommon):
         self.assertEqual(cases["C2"].value, datetime(2026, 1, 12, 9, 0))
         self.assertEqual(book["Summary"]["B4"].value, "Europe/Madrid")
 
+    def test_workbook_in_spanish(self):
+        # A manager who works in Spanish gets a workbook in Spanish: sheet names
+        # (at most 31 characters in Excel), titles and headers.
+        self.env["res.lang"]._activate_lang("es_ES")
+        self.env["ir.module.module"].search(
+            [("name", "in", ("sat_support", "sat_reports"))]
+        )._update_translations(["es_ES"])
+        self.env = self.env(context=dict(self.env.context, lang="es_ES"))
+        book = self._export()
+        self.assertEqual(
+            book.sheetnames,
+            [
+                "Resumen",
+                "Por producto",
+                "Por categoría",
+                "Por equipo",
+                "Por cliente",
+                "Por mes",
+                "Causas raíz",
+                "Casos",
+            ],
+        )
+        self.assertEqual(book["Resumen"]["A2"].value, "Desde")
+        self.assertEqual(book["Casos"]["A1"].value, "Referencia")
+        self.assertEqual(book["Causas raíz"]["A3"].value, "Defecto del producto")
+
     def test_selected_cases_only(self):
         # Action > Export Statistics to Excel on a selection in the case list.
         selection = self.case_a | self.case_c
