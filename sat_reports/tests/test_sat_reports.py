@@ -247,6 +247,20 @@ class TestSatReports(SatReportsCommon):
         self.assertEqual(rows.mapped("share"), [80.0, 20.0])
         self.assertEqual(rows.mapped("cumulative_share"), [80.0, 100.0])
 
+    def test_pareto_of_a_period(self):
+        # One click from the menu: the cumulative curve of the filtered cases, most
+        # frequent category first.
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sat_reports.sat_case_report_action_pareto"
+        )
+        view_id, kind = action["views"][0]
+        self.assertEqual(kind, "graph")
+        arch = self.env["sat.case.report"].get_views([(view_id, "graph")])["views"][
+            "graph"
+        ]["arch"]
+        self.assertIn('cumulated="1"', arch)
+        self.assertIn('order="desc"', arch)
+
     def test_access(self):
         case_team = self._create_case(team_id=self.team.id)
         case_team_2 = self._create_case(team_id=self.team_2.id)
