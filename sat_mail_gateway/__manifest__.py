@@ -13,10 +13,13 @@
     "depends": ["sat_support"],
     "data": [
         "security/ir.model.access.csv",
+        "security/sat_mail_gateway_rules.xml",
         "data/ir_config_parameter_data.xml",
+        "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
         "views/res_partner_views.xml",
         "views/sat_case_stage_views.xml",
+        "views/sat_mail_gateway_failure_views.xml",
     ],
     "demo": ["demo/sat_case_stage_demo.xml"],
 }

@@ -1,6 +1,7 @@
 import codecs
 import email
 import email.policy
+import hashlib
 import logging
 import re
 import time
@@ -15,7 +16,11 @@ from odoo.tools import SQL, exception_to_unicode, split_every
 
 _logger = logging.getLogger(__name__)
 
+MAILBOX_DOWN = "sat_mail_gateway.mail_activity_type_mailbox_down"
+
 ENCODED_WORD_CHARSET = re.compile(rb"=\?([^?\s]+)\?")
+SIZE_RE = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)")
+HEADERS_END = re.compile(rb"\r?\n\r?\n")
 
 
 def _known(charset):
@@ -45,6 +50,39 @@ def sanitize_charsets(raw):
     return message.as_bytes()
 
 
+def with_message_id(raw, server_id):
+    """The mail with a Message-Id of its own when it has none, derived from its
+    bytes: fetched twice (a connection lost between the commit and the \\Seen
+    flag), it is recognised as the same mail, where Odoo would make up a new id."""
+    head = HEADERS_END.split(raw, maxsplit=1)[0]
+    if re.search(rb"^message-id:[ \t]*\S", head, re.IGNORECASE | re.MULTILINE):
+        return raw
+    digest = hashlib.sha256(raw).hexdigest()[:40]
+    return b"Message-Id: <sat-%s@mailbox-%d.invalid>\r\n%s" % (
+        digest.encode(),
+        server_id,
+        raw,
+    )
+
+
+def oversized_mail(header, size, limit, env):
+    """A mail made of an oversized mail's headers and a note: the case is opened,
+    the mail itself is never loaded into memory."""
+    message = email.message_from_bytes(header, policy=email.policy.compat32)
+    for name in ("Content-Type", "Content-Transfer-Encoding", "MIME-Version"):
+        del message[name]
+    message.set_payload(
+        env._(
+            "This mail (%(size)s MB) is over the size limit of %(limit)s MB: its text "
+            "and attachments were not loaded. It stays in the customer's mailbox.",
+            size=round(size / 1024 / 1024, 1),
+            limit=round(limit / 1024 / 1024, 1),
+        ),
+        charset="utf-8",
+    )
+    return message.as_bytes()
+
+
 class FetchmailServer(models.Model):
     _inherit = "fetchmail.server"
 
@@ -62,6 +100,14 @@ class FetchmailServer(models.Model):
         copy=False,
         help="When a cron worker reads this mailbox next; while a worker reads it, a "
         "lease ahead, so that no other worker takes it.",
+    )
+
+    sat_failure_count = fields.Integer(
+        string="Failed Fetches",
+        readonly=True,
+        copy=False,
+        help="Fetches that failed in a row; the mailbox is read less and less often, "
+        "and a person is told after a few.",
     )
 
     def connect(self, allow_archived=False):
@@ -192,32 +238,36 @@ class FetchmailServer(models.Model):
         Mails are processed in groups of ``sat_mail_gateway.commit_every``, each in a
         savepoint, with one commit per group: the records Odoo reads for every mail
         (stages, policies, templates) stay in its cache for the group. A mail is marked
-        read only once its case is committed; a mail that fails is rolled back alone
-        and stays unread for the next run, with the error shown on the customer; a
-        dead server is recorded and the next mailbox is fetched all the same."""
+        read only once its case is committed. A mail that fails is rolled back alone,
+        stays unread and is skipped until its next attempt; after
+        ``sat_mail_gateway.max_attempts`` it is set aside (see
+        ``sat.mail.gateway.failure``). A dead server is counted, fetched less and
+        less often and reported to a person; the next mailbox is fetched all the
+        same."""
         self.ensure_one()
-        count, errors, imap, more = 0, [], None, False
+        count, errors, imap, more, reachable = 0, [], None, False, False
         try:
             imap = self.connect()
             imap.select(self.sat_folder or "INBOX")
-            _status, data = imap.search(None, "(UNSEEN)")
-            unseen = data[0].split()
-            nums = unseen[: self._sat_param("batch_size", 200)]
-            more = len(unseen) > len(nums)
-            for group in split_every(self._sat_param("commit_every", 25), nums):
+            reachable = True
+            validity = (imap.response("UIDVALIDITY")[1] or [b"0"])[0]
+            uids, more = self._sat_pending(imap, validity.decode())
+            sizes = self._sat_sizes(imap, uids)
+            for group in split_every(self._sat_param("commit_every", 25), uids):
                 done = []
-                for num in group:
-                    error = self._sat_process(imap, num)
+                for uid in group:
+                    key = f"{validity.decode()}:{uid.decode()}"
+                    error, set_aside = self._sat_process(imap, uid, key, sizes.get(uid))
                     if error:
                         errors.append(error)
-                    else:
-                        done.append(num)
+                    if not error or set_aside:
+                        done.append(uid)
+                    count += not error
                 # A cron job, like Odoo's own fetch: the cases are committed before
                 # their mails are marked read, so that no mail is lost.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
                 if done:
-                    imap.store(b",".join(done), "+FLAGS", "\\Seen")
-                    count += len(done)
+                    imap.uid("STORE", b",".join(done), "+FLAGS", "(\\Seen)")
         except Exception as error:
             self.env.cr.rollback()
             _logger.info("Support mailbox %s unreachable", self.name, exc_info=True)
@@ -233,17 +283,55 @@ class FetchmailServer(models.Model):
                     imap.logout()
                 except Exception:  # noqa: BLE001 - the connection is gone anyway
                     _logger.info("Support mailbox %s: logout failed", self.name)
-        self._sat_record_fetch(count, errors, more)
+        self._sat_record_fetch(count, errors, more, reachable)
         if count:
             self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
-    def _sat_process(self, imap, num):
-        """Turns one mail into a case in a savepoint; returns an error message or
-        None (a duplicate of a mail already processed is done, not an error)."""
-        _status, fetched = imap.fetch(num, "(BODY.PEEK[])")
-        raw = fetched[0][1]
+    def _sat_pending(self, imap, validity):
+        """UIDs of the unread mails to process in this run, and whether more are
+        left for the next one. Mails waiting for their next attempt or set aside
+        are skipped: they never hold the mails behind them, and never make the
+        mailbox due again at once."""
+        _status, data = imap.uid("SEARCH", None, "UNSEEN")
+        waiting = self.env["sat.mail.gateway.failure"]._sat_waiting_keys(self)
+        uids = [
+            uid
+            for uid in (data[0] or b"").split()
+            if f"{validity}:{uid.decode()}" not in waiting
+        ]
+        batch = self._sat_param("batch_size", 200)
+        return uids[:batch], len(uids) > batch
+
+    def _sat_sizes(self, imap, uids):
+        """The size of each mail, read before any mail is: one command for all."""
+        if not uids:
+            return {}
+        _status, data = imap.uid("FETCH", b",".join(uids), "(RFC822.SIZE)")
+        sizes = {}
+        for line in data:
+            match = SIZE_RE.search(line if isinstance(line, bytes) else line[0])
+            if match:
+                sizes[match.group(1)] = int(match.group(2))
+        return sizes
+
+    def _sat_read(self, imap, uid, size):
+        """The mail's raw source; a mail over ``sat_mail_gateway.max_mail_size``
+        is never loaded whole: its headers and a note make the case."""
+        limit = self._sat_param("max_mail_size", 50 * 1024 * 1024)
+        if size and size > limit:
+            _status, fetched = imap.uid("FETCH", uid, "(BODY.PEEK[HEADER])")
+            return oversized_mail(fetched[0][1], size, limit, self.env)
+        _status, fetched = imap.uid("FETCH", uid, "(BODY.PEEK[])")
+        return fetched[0][1]
+
+    def _sat_process(self, imap, uid, key, size=None):
+        """Turns one mail into a case in a savepoint. Returns an error message or
+        None (a duplicate of a mail already processed is done, not an error), and
+        whether the mail was set aside, to be marked read."""
+        raw = b""
         try:
+            raw = with_message_id(self._sat_read(imap, uid, size), self.id)
             with self.env.cr.savepoint():
                 try:
                     with self.env.cr.savepoint():
@@ -256,20 +344,31 @@ class FetchmailServer(models.Model):
                 self.env.cr.precommit.run()
         except UniqueViolation as error:
             if "sat_mail_gateway_message_message_id_uniq" not in str(error):
-                return self._sat_error(num, error)
+                return self._sat_error(key, raw, error, size)
             # Another worker committed this very mail meanwhile: it is a duplicate.
         except Exception as error:  # noqa: BLE001 - reported on the mailbox, mail kept
-            return self._sat_error(num, error)
-        return None
+            return self._sat_error(key, raw, error, size)
+        return None, False
 
-    def _sat_error(self, num, error):
+    def _sat_error(self, key, raw, error, size):
         _logger.info(
-            "Support mailbox %s: mail %s failed", self.name, num, exc_info=error
+            "Support mailbox %s: mail %s failed", self.name, key, exc_info=error
         )
+        self.env.cr.precommit.clear()
+        failure = self.env["sat.mail.gateway.failure"]._sat_record(
+            self, key, raw, error, size
+        )
+        if failure.state == "failed":
+            return self.env._(
+                "A mail failed %(attempts)s times and was set aside (Support Mails "
+                "That Failed): %(error)s",
+                attempts=failure.attempts,
+                error=exception_to_unicode(error),
+            ), True
         return self.env._(
             "A mail could not be processed and stays unread in the mailbox: %(error)s",
             error=exception_to_unicode(error),
-        )
+        ), False
 
     def _sat_message_process(self, raw):
         return (
@@ -277,6 +376,9 @@ class FetchmailServer(models.Model):
             .with_context(
                 fetchmail_cron_running=True,
                 default_fetchmail_server_id=self.id,
+                # Odoo runs a mail from one of its users as that user, in superuser
+                # mode, which drops every default_ key: this one stays.
+                sat_fetchmail_server_id=self.id,
                 # Acknowledgements and notifications wait in Odoo's mail queue, sent by
                 # its own cron: a slow customer SMTP server never holds the fetch.
                 mail_notify_force_send=False,
@@ -289,10 +391,19 @@ class FetchmailServer(models.Model):
             )
         )
 
-    def _sat_record_fetch(self, count, errors, more=False):
-        # A mailbox with mails left over is due again at once, after those waiting.
-        self.sudo().sat_next_fetch = fields.Datetime.now() + timedelta(
-            minutes=0 if more else self._sat_param("fetch_minutes", 5)
+    def _sat_record_fetch(self, count, errors, more=False, reachable=True):
+        failures = 0 if reachable else self.sat_failure_count + 1
+        # A mailbox with mails left over is due again at once; a dead one later and
+        # later (5, 10, 20 ... minutes, at most 32 times the interval).
+        minutes = self._sat_param("fetch_minutes", 5) * 2 ** min(
+            max(failures - 1, 0), 5
+        )
+        self.sudo().write(
+            {
+                "sat_next_fetch": fields.Datetime.now()
+                + timedelta(minutes=0 if more and reachable else minutes),
+                "sat_failure_count": failures,
+            }
         )
         self.sat_partner_id.sudo().write(
             {
@@ -301,4 +412,27 @@ class FetchmailServer(models.Model):
                 "sat_last_fetch_error": "\n".join(errors) or False,
             }
         )
+        if failures == self._sat_param("alert_after", 3):
+            self._sat_report_dead(errors)
+        elif reachable:
+            self.sat_partner_id.sudo().activity_feedback(
+                [MAILBOX_DOWN], feedback=self.env._("The mailbox works again.")
+            )
         self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _sat_report_dead(self, errors):
+        """A person is told once, when the mailbox has failed a few times in a row:
+        the customer's SAT responsible, else the administrator."""
+        partner = self.sat_partner_id.sudo()
+        user = partner.sat_responsible_id or self.env.ref("base.user_admin")
+        partner.activity_schedule(
+            MAILBOX_DOWN,
+            user_id=user.id,
+            note=self.env._(
+                "The support mailbox of %(customer)s failed %(count)s times in a row; "
+                "its mails are not read. Last error: %(error)s",
+                customer=partner.display_name,
+                count=self.sat_failure_count,
+                error="\n".join(errors),
+            ),
+        )

@@ -1,12 +1,19 @@
 import logging
+import re
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import exception_to_unicode
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import (
+    email_domain_extract,
+    email_normalize,
+    email_split,
+    exception_to_unicode,
+)
 
 _logger = logging.getLogger(__name__)
 
 SYSTEM = "base.group_system"
+FULL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAILBOX_FIELDS = {
     "sat_mailbox_email",
     "sat_imap_host",
@@ -74,8 +81,68 @@ class ResPartner(models.Model):
         string="Last Error", readonly=True, groups="sat_support.group_sat_manager"
     )
 
+    @api.constrains("sat_mailbox_email")
+    def _check_sat_mailbox_email(self):
+        """The support address is one full address of the customer's own: the
+        customer's SMTP server is chosen by it, so a domain or one of the company's
+        addresses would send the company's mail through the customer's server."""
+        partners = self.sudo().filtered("sat_mailbox_email")
+        for partner in partners:
+            address = partner.sat_mailbox_email.strip()
+            normalized = email_normalize(address, strict=True)
+            if (
+                not normalized
+                or not FULL_ADDRESS.match(normalized)
+                or len(email_split(address)) != 1
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The support address of %(customer)s must be one full e-mail "
+                        "address (e.g. sat.acme@example.com), not %(address)s.",
+                        customer=partner.display_name,
+                        address=address,
+                    )
+                )
+            if email_domain_extract(normalized) in self._sat_own_domains():
+                raise ValidationError(
+                    self.env._(
+                        "%(address)s is an address of your own company's domain: a "
+                        "customer's support address must be on the customer's mail "
+                        "server.",
+                        address=address,
+                    )
+                )
+            other = self.sudo().search(
+                [
+                    ("id", "!=", partner.id),
+                    ("sat_mailbox_email", "=ilike", normalized),
+                ],
+                limit=1,
+            )
+            if other:
+                raise ValidationError(
+                    self.env._(
+                        "%(address)s is already the support address of %(customer)s.",
+                        address=address,
+                        customer=other.display_name,
+                    )
+                )
+
+    @api.model
+    def _sat_own_domains(self):
+        companies = self.env["res.company"].sudo().search([])
+        addresses = companies.mapped("email") + [
+            self.env["ir.mail_server"]._get_default_from_address() or ""
+        ]
+        domains = {email_domain_extract(email_normalize(a) or "") for a in addresses}
+        domains |= set(self.env["mail.alias.domain"].sudo().search([]).mapped("name"))
+        return {domain.lower() for domain in domains if domain}
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("sat_mailbox_email"):
+                vals["sat_mailbox_email"] = vals["sat_mailbox_email"].strip().lower()
         partners = super().create(vals_list)
         with_mailbox = [
             partner
@@ -86,6 +153,11 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        if vals.get("sat_mailbox_email"):
+            vals = {
+                **vals,
+                "sat_mailbox_email": vals["sat_mailbox_email"].strip().lower(),
+            }
         res = super().write(vals)
         if MAILBOX_FIELDS.intersection(vals):
             self._sat_sync_servers()
@@ -149,8 +221,20 @@ class ResPartner(models.Model):
         }
 
     # ------------------------------------------------------------------ buttons
+    def _sat_check_group(self, group):
+        """The buttons work on servers as superuser: the caller's rights first,
+        whatever calls them (the form or an RPC)."""
+        if not self.env.user.has_group(group):
+            raise AccessError(
+                self.env._("Only a SAT manager can test or fetch a support mailbox.")
+                if group == "sat_support.group_sat_manager"
+                else self.env._("Only SAT users can fetch a support mailbox.")
+            )
+        self.check_access("read")
+
     def action_sat_test_incoming(self):
         self.ensure_one()
+        self._sat_check_group("sat_support.group_sat_manager")
         server = self.sudo().sat_fetchmail_server_id
         if not server:
             raise UserError(self.env._("Fill in the IMAP settings and save first."))
@@ -175,6 +259,7 @@ class ResPartner(models.Model):
 
     def action_sat_test_outgoing(self):
         self.ensure_one()
+        self._sat_check_group("sat_support.group_sat_manager")
         server = self.sudo().sat_mail_server_id
         if not server:
             raise UserError(self.env._("Fill in the SMTP settings and save first."))
@@ -188,6 +273,7 @@ class ResPartner(models.Model):
 
     def action_sat_fetch_now(self):
         self.ensure_one()
+        self._sat_check_group("sat_support.group_sat_user")
         server = self.sudo().sat_fetchmail_server_id
         if not server:
             raise UserError(self.env._("Fill in the IMAP settings and save first."))

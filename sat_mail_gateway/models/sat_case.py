@@ -11,25 +11,39 @@ REFERENCE_RE = re.compile(r"\[?(SAT/\d{4}/\d+)\]?")
 class SatCase(models.Model):
     _inherit = "sat.case"
 
+    fetchmail_server_id = fields.Many2one(
+        "fetchmail.server",
+        string="Received in Mailbox",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_system",
+    )
+
     # ------------------------------------------------------------------ incoming
-    def _sat_mailbox_partner(self):
-        server_id = self.env.context.get("default_fetchmail_server_id")
-        if not server_id:
-            return self.env["res.partner"]
-        return self.env["fetchmail.server"].sudo().browse(server_id).sat_partner_id
+    @api.model
+    def _sat_mailbox_server(self):
+        """The customer mailbox being read, whoever runs the fetch and whoever
+        wrote the mail (see ``fetchmail.server._sat_message_process``)."""
+        return (
+            self.env["fetchmail.server"]
+            .sudo()
+            .browse(
+                self.env.context.get("sat_fetchmail_server_id")
+                or self.env.context.get("default_fetchmail_server_id")
+            )
+            .filtered("sat_partner_id")
+        )
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
         """A mail to a customer's support mailbox: a case of that customer, whoever
         the sender is; the sender becomes the reporting contact."""
-        account = self._sat_mailbox_partner()
-        if not account:
+        server = self._sat_mailbox_server()
+        if not server:
             return super().message_new(msg_dict, custom_values)
+        account = server.sat_partner_id
         self._sat_register_message(msg_dict)
-        existing = self._sat_case_from_subject(msg_dict.get("subject"), account)
-        if existing:
-            existing.message_update(msg_dict)
-            return existing
         self._sat_limit_attachments(msg_dict)
         values = {
             "name": msg_dict.get("subject") or self.env._("(no subject)"),
@@ -38,6 +52,7 @@ class SatCase(models.Model):
             "date_received": msg_dict.get("date") or fields.Datetime.now(),
             "symptom": msg_dict.get("body"),
             "company_id": account.company_id.id or self.env.company.id,
+            "fetchmail_server_id": server.id,
             **(custom_values or {}),
         }
         return super().message_new(msg_dict, values)
@@ -45,6 +60,8 @@ class SatCase(models.Model):
     def message_update(self, msg_dict, update_vals=None):
         """A customer's answer moves a case waiting for it (see the stage's
         *Stage on Customer Reply*)."""
+        if self._sat_mailbox_server():
+            self._sat_register_message(msg_dict)
         self._sat_limit_attachments(msg_dict)
         if not self.env.context.get("sat_auto_submitted"):
             self._sat_move_on_customer_reply()
@@ -97,6 +114,16 @@ class SatCase(models.Model):
         name, email = parse_contact_from_email(emails[0])
         normalized = tools.email_normalize(email)
         Partner = self.env["res.partner"].sudo()
+        if (
+            self.env["res.users"]
+            .sudo()
+            .search_count(
+                [("email_normalized", "=", normalized), ("share", "=", False)], limit=1
+            )
+        ):
+            # A member of our staff writes on the customer's behalf: the account
+            # reports it, no contact of the customer is made of our employee.
+            return account
         contact = Partner.search(
             [
                 ("commercial_partner_id", "=", account.commercial_partner_id.id),
@@ -187,6 +214,56 @@ class SatCase(models.Model):
         if self.env.context.get("sat_automatic_mail"):
             headers["Auto-Submitted"] = "auto-generated"
         return headers
+
+    def _track_template(self, changes):
+        """At most ``sat_mail_gateway.acknowledgements_per_hour`` acknowledgements
+        to one sender: a ticketing robot that answers each of them with a new mail
+        would loop with us forever. Its cases are still opened."""
+        res = super()._track_template(changes)
+        if "stage_id" in res and self[:1]._sat_acknowledgement_throttled():
+            del res["stage_id"]
+        return res
+
+    def _sat_acknowledgement_throttled(self):
+        case = self.sudo()
+        # The stage mail of a case created by this very transaction of the gateway
+        # is its acknowledgement.
+        if not (
+            case.fetchmail_server_id
+            and case.reporter_id
+            and case.create_date == self.env.cr.now()
+        ):
+            return False
+        limit = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("sat_mail_gateway.acknowledgements_per_hour", 5)
+        )
+        recent = case.search_count(
+            [
+                ("reporter_id", "=", case.reporter_id.id),
+                ("fetchmail_server_id", "!=", False),
+                (
+                    "create_date",
+                    ">=",
+                    fields.Datetime.subtract(self.env.cr.now(), hours=1),
+                ),
+            ]
+        )
+        if recent <= limit:
+            return False
+        case.message_post(
+            body=self.env._(
+                "No acknowledgement sent: %(count)s cases came from %(sender)s within "
+                "an hour (at most %(limit)s are acknowledged).",
+                count=recent,
+                sender=case.reporter_id.email,
+                limit=limit,
+            ),
+            message_type="notification",
+            subtype_xmlid="mail.mt_note",
+        )
+        return True
 
     def _message_track_post_template(self, changes):
         return super(

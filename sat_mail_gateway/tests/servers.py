@@ -155,13 +155,21 @@ class Dovecot:
 class SmtpCapture:
     """An aiosmtpd server on loopback keeping every mail it receives."""
 
-    def __init__(self):
+    def __init__(self, port=None, refuse=None):
         from aiosmtpd.controller import Controller
 
         self.messages = []
         self.lock = threading.Lock()
-        self.port = free_port()
+        self.port = port or free_port()
+        # An SMTP answer given to every recipient instead of accepting it.
+        self.refuse = refuse
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse:
+            return self.refuse
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         import email

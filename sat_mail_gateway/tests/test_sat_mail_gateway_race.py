@@ -7,7 +7,7 @@ from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.sat_support.tests.common import wait_for_lock_waiter
 
-from .test_sat_mail_gateway import make_mail
+from .common import make_mail
 
 MESSAGE_ID = "<race-same-mail@customer.example>"
 

@@ -668,6 +668,9 @@ class SatCase(models.Model):
             email_layout_xmlid=options["email_layout_xmlid"],
             email_add_signature=False,
             mail_auto_delete=template.auto_delete,
+            # The customer is told even when the change is theirs: a mail of a
+            # portal contact is processed as that contact.
+            notify_author=True,
         )
 
     def _customer_notified(self):

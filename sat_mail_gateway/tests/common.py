@@ -1,0 +1,134 @@
+"""The base of the gateway tests: customer mailboxes on a real Dovecot, mails out
+through a real SMTP server, both on loopback."""
+
+import contextlib
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from odoo.modules import module
+from odoo.tests import TransactionCase, new_test_user
+
+from .servers import Dovecot, SmtpCapture
+
+
+def make_mail(
+    sender,
+    to,
+    subject,
+    body,
+    message_id=None,
+    headers=None,
+    attachment=None,
+    date="Mon, 23 Nov 2026 09:30:00 +0000",
+):
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = to
+    mail["Subject"] = subject
+    mail["Date"] = date
+    mail["Message-Id"] = message_id or make_msgid(domain="customer.example")
+    for key, value in (headers or {}).items():
+        mail[key] = value
+    mail.set_content(body)
+    if attachment:
+        mail.add_attachment(
+            attachment[1],
+            maintype="application",
+            subtype="octet-stream",
+            filename=attachment[0],
+        )
+    return mail.as_bytes()
+
+
+class SatMailGatewayCase(TransactionCase):
+    """Customer mailboxes ACME and Bolt on a real Dovecot, mails out through a real
+    SMTP server."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dovecot = Dovecot(
+            {"sat.acme": "acme-secret", "sat.bolt": "bolt-secret"}
+        ).start()
+        cls.addClassCleanup(cls.dovecot.stop)
+        cls.smtp = SmtpCapture().start()
+        cls.addClassCleanup(cls.smtp.stop)
+        cls.responsible = new_test_user(
+            cls.env,
+            "acme_resp",
+            groups="sat_support.group_sat_user",
+            name="Rita Responsible",
+            email="rita@ourcompany.example",
+        )
+        cls.acme = cls._mailbox_customer("ACME Coffee", "sat.acme", "acme-secret")
+        cls.acme.sat_responsible_id = cls.responsible
+        cls.bolt = cls._mailbox_customer("Bolt Bars", "sat.bolt", "bolt-secret")
+        cls.known = cls.env["res.partner"].create(
+            {"name": "Ana Known", "email": "ana@acme.example", "parent_id": cls.acme.id}
+        )
+
+    @classmethod
+    def _mailbox_customer(cls, name, login, password):
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "sat_mailbox_email": f"{login}@support.example",
+                "sat_imap_host": "127.0.0.1",
+                "sat_imap_port": cls.dovecot.port,
+                "sat_imap_security": "none",
+                "sat_imap_user": login,
+                "sat_imap_password": password,
+                "sat_smtp_host": "127.0.0.1",
+                "sat_smtp_port": cls.smtp.port,
+                "sat_smtp_encryption": "none",
+            }
+        )
+
+    def _fetch(self, *partners):
+        """Odoo's fetch cron on a test cursor: its per-mail commits stay in the test."""
+        self.env.flush_all()
+        self.registry.enter_test_mode(self.cr)
+        try:
+            with self.registry.cursor() as cr:
+                servers = self.env(cr=cr)["fetchmail.server"].search(
+                    [("sat_partner_id", "in", [p.id for p in partners])]
+                )
+                servers.fetch_mail()
+        finally:
+            self.registry.leave_test_mode()
+        self.env.invalidate_all()
+
+    @contextlib.contextmanager
+    def _real_smtp(self):
+        """Odoo sends no mail while a test runs; these mails must really leave."""
+        current, module.current_test = module.current_test, False
+        try:
+            yield
+        finally:
+            module.current_test = current
+
+    def _send_queue(self, case):
+        self.cr.flush()  # tracking templates are queued when the transaction commits
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "sat.case"), ("res_id", "=", case.id)]
+        )
+        with self._real_smtp():
+            mails.send(raise_exception=True)
+        for _i in range(50):
+            if len(self.smtp.messages) >= len(mails):
+                break
+            time.sleep(0.1)
+        return mails
+
+    def setUp(self):
+        super().setUp()
+        for login in self.dovecot.accounts:
+            self.dovecot.clear(login)
+        self.smtp.messages.clear()
+
+    def _cases(self, partner):
+        return self.env["sat.case"].search(
+            [("partner_id", "=", partner.id)], order="id"
+        )
