@@ -104,12 +104,13 @@ class MailMail(models.Model):
             or case.partner_id.commercial_partner_id.sat_responsible_id
             or self.env.ref("base.user_admin")
         )
-        case.activity_schedule(
+        # No mail about the activity: it would leave through the failing server.
+        case.with_context(mail_activity_quick_update=True).activity_schedule(
             "sat_mail_gateway.mail_activity_type_mail_failed",
             user_id=user.id,
             note=self.env._(
-                "The mail %(subject)s to %(to)s could not be delivered after "
-                "%(tries)s attempts. The server answered: %(reason)s",
+                "The mail %(subject)s to %(to)s could not be delivered (attempts: "
+                "%(tries)s). The server answered: %(reason)s",
                 subject=self.subject or "",
                 to=self.email_to or ", ".join(self.recipient_ids.mapped("email")),
                 tries=self.sat_retry_count + 1,

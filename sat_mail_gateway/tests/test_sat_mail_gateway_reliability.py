@@ -1,11 +1,15 @@
 import base64
+import time
 from email.message import EmailMessage
+from unittest.mock import patch
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import config
 
 from .common import SatMailGatewayCase, make_mail
+from .servers import SmtpCapture
 
 
 @tagged("post_install", "-at_install")
@@ -365,3 +369,213 @@ class TestSatMailGatewayAddress(SatMailGatewayCase):
         self.assertEqual(
             self.acme.sat_mail_server_id.from_filter, "sat.acme2@support.example"
         )
+
+
+@tagged("post_install", "-at_install")
+class TestSatMailGatewayOutgoing(SatMailGatewayCase):
+    """A customer's SMTP server carries that customer's case mails and nothing else;
+    a mail it cannot take now is sent again later, once."""
+
+    def _new_mails(self, since_id):
+        return self.env["mail.mail"].search(
+            [("id", ">", since_id), ("state", "=", "outgoing")]
+        )
+
+    def _last_mail_id(self):
+        return self.env["mail.mail"].search([], order="id desc", limit=1).id
+
+    def _wait(self, capture, count):
+        for _i in range(50):
+            if len(capture.messages) >= count:
+                return
+            time.sleep(0.1)
+
+    def _send_all(self, since_id):
+        self.cr.flush()
+        with self._real_smtp():
+            self._new_mails(since_id).send()
+
+    def _company_mails(self, bolt_contact):
+        """An invoice mail, a password reset and Bolt's acknowledgement (Bolt has
+        no SMTP server of its own)."""
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.bolt.id,
+                "invoice_line_ids": [
+                    Command.create({"name": "Repair", "price_unit": 100.0})
+                ],
+            }
+        )
+        invoice.message_post(
+            body="Your invoice",
+            partner_ids=bolt_contact.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        # A mail naming ACME's server by hand, for another document.
+        self.env["mail.mail"].create(
+            {
+                "subject": "Statement",
+                "email_from": "sat.acme@support.example",
+                "email_to": "boss@bolt.example",
+                "body_html": "<p>Statement</p>",
+                "model": "account.move",
+                "res_id": invoice.id,
+                "mail_server_id": self.acme.sat_mail_server_id.id,
+            }
+        )
+        self.env["sat.case"].create(
+            {
+                "name": "Bolt's bars",
+                "partner_id": self.bolt.id,
+                "reporter_id": bolt_contact.id,
+            }
+        )
+
+    def test_customer_server_carries_only_its_customers_mails(self):
+        general = SmtpCapture().start()
+        self.addCleanup(general.stop)
+        self.bolt.sat_smtp_host = False
+        bolt_contact = self.env["res.partner"].create(
+            {"name": "Boss", "email": "boss@bolt.example", "parent_id": self.bolt.id}
+        )
+        portal = new_test_user(
+            self.env,
+            "bolt_portal_reset",
+            groups="base.group_portal",
+            email="p@bolt.example",
+        )
+        self.assertFalse(
+            self.env["ir.mail_server"].search([("sat_partner_id", "=", False)]),
+            "no general server: Odoo's command-line SMTP settings send",
+        )
+        since = self._last_mail_id()
+        cli = {
+            "smtp_server": "127.0.0.1",
+            "smtp_port": general.port,
+            "smtp_ssl": False,
+            "smtp_user": False,
+            "smtp_password": False,
+        }
+        with patch.dict(config.options, cli):
+            self._company_mails(bolt_contact)
+            with self._real_smtp():
+                portal.action_reset_password()
+            acme_case = self.env["sat.case"].create(
+                {
+                    "name": "ACME's own",
+                    "partner_id": self.acme.id,
+                    "reporter_id": self.known.id,
+                }
+            )
+            self._send_all(since)
+            self._wait(general, 4)
+        # ACME's server sent ACME's case mails (to Ana, to her responsible), from
+        # ACME's support address, and nothing else.
+        self.assertIn(["ana@acme.example"], [m["to"] for m in self.smtp.messages])
+        for sent in self.smtp.messages:
+            self.assertIn(acme_case.reference, sent["message"]["Subject"])
+            self.assertEqual(sent["from"], "sat.acme@support.example")
+        subjects = " | ".join(str(m["message"]["Subject"]) for m in general.messages)
+        for expected in ("Password reset", "Statement", "Bolt's bars"):
+            self.assertIn(expected, subjects)
+        self.assertIn(["boss@bolt.example"], [m["to"] for m in general.messages])
+
+        # With a general server of the company, that server sends them.
+        company = SmtpCapture().start()
+        self.addCleanup(company.stop)
+        self.env["ir.mail_server"].create(
+            {"name": "Company", "smtp_host": "127.0.0.1", "smtp_port": company.port}
+        )
+        since = self._last_mail_id()
+        self.smtp.messages.clear()
+        self._company_mails(bolt_contact)
+        with self._real_smtp():
+            portal.action_reset_password()
+        self._send_all(since)
+        self._wait(company, 4)
+        subjects = " | ".join(str(m["message"]["Subject"]) for m in company.messages)
+        for expected in ("Password reset", "Statement", "Bolt's bars"):
+            self.assertIn(expected, subjects)
+        self.assertFalse(self.smtp.messages)
+
+    def _cedar(self, port):
+        cedar = self._mailbox_customer("Cedar Coffee", "sat.cedar", "cedar-secret")
+        cedar.write({"sat_smtp_port": port, "sat_responsible_id": self.responsible.id})
+        contact = self.env["res.partner"].create(
+            {"name": "Carla", "email": "carla@cedar.example", "parent_id": cedar.id}
+        )
+        case = self.env["sat.case"].create(
+            {"name": "Cedar's case", "partner_id": cedar.id, "reporter_id": contact.id}
+        )
+        self.cr.flush()
+        mail = self.env["mail.mail"].search(
+            [
+                ("model", "=", "sat.case"),
+                ("res_id", "=", case.id),
+                ("recipient_ids", "in", contact.ids),
+            ]
+        )
+        self.assertEqual(len(mail), 1)
+        return case, mail
+
+    def _undelivered(self, case):
+        return case.activity_ids.filtered(
+            lambda a: (
+                a.activity_type_id
+                == self.env.ref("sat_mail_gateway.mail_activity_type_mail_failed")
+            )
+        )
+
+    def _process_queue(self, mail):
+        with self._real_smtp():
+            self.env["mail.mail"].process_email_queue(ids=mail.ids)
+        mail.invalidate_recordset()
+
+    def test_temporary_failure_retried_and_delivered_once(self):
+        down = SmtpCapture()  # its port, nothing listening yet
+        case, mail = self._cedar(down.port)
+        mail.auto_delete = False
+        self._process_queue(mail)
+        self.assertEqual((mail.state, mail.sat_retry_count), ("outgoing", 1))
+        self.assertGreater(mail.scheduled_date, fields.Datetime.now())
+        self.assertIn("refused", mail.failure_reason.lower())
+        self._process_queue(mail)  # not due yet: not tried
+        self.assertEqual(mail.sat_retry_count, 1)
+
+        up = down.start()
+        self.addCleanup(up.stop)
+        mail.scheduled_date = fields.Datetime.subtract(fields.Datetime.now(), minutes=1)
+        self._process_queue(mail)
+        self._wait(up, 1)
+        self.assertEqual(mail.state, "sent")
+        self._process_queue(mail)
+        time.sleep(0.3)
+        self.assertEqual([m["to"] for m in up.messages], [["carla@cedar.example"]])
+        self.assertIn(case.reference, up.messages[0]["message"]["Subject"])
+        self.assertFalse(self._undelivered(case))
+
+    def test_permanent_failure_reported_on_the_case(self):
+        refusing = SmtpCapture(refuse="550 5.1.1 No such user").start()
+        self.addCleanup(refusing.stop)
+        case, mail = self._cedar(refusing.port)
+        self._process_queue(mail)
+        self.assertEqual(mail.state, "exception")
+        activity = self._undelivered(case).filtered(
+            lambda a: "carla@cedar.example" in a.note
+        )
+        self.assertEqual(len(activity), 1, "one report for the acknowledgement")
+        self.assertEqual(activity.user_id, self.responsible)
+        self.assertIn("550", activity.note)
+
+    def test_retries_end_with_a_report(self):
+        self.env["ir.config_parameter"].set_param("sat_mail_gateway.retry_delays", "5")
+        down = SmtpCapture()
+        case, mail = self._cedar(down.port)
+        self._process_queue(mail)
+        self.assertEqual(mail.state, "outgoing")
+        mail.scheduled_date = fields.Datetime.subtract(fields.Datetime.now(), minutes=1)
+        self._process_queue(mail)
+        self.assertEqual(mail.state, "exception")
+        self.assertIn("attempts: 2", " ".join(self._undelivered(case).mapped("note")))
