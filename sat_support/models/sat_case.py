@@ -3,8 +3,8 @@ from collections import defaultdict
 from babel.dates import format_timedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare, is_html_empty
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import float_compare, html2plaintext
 from odoo.tools.misc import get_lang
 
 from odoo.addons.account.models.account_move import PAYMENT_STATE_SELECTION
@@ -60,6 +60,25 @@ class SatCase(models.Model):
         "line_ids",
         "stage_id",
         "company_id",
+    }
+
+    # Computed from the case's own life (stage, supplies, invoices, SLA): only the
+    # system writes them, never a user, whatever the client sends.
+    _SYSTEM_FIELDS = {
+        "is_closed",
+        "is_cancel",
+        "date_closed",
+        "work_hours_to_close",
+        "amount_untaxed",
+        "amount_tax",
+        "amount_total",
+        "currency_id",
+        "invoice_status",
+        "payment_state",
+        "amount_residual",
+        "sla_status",
+        "sla_deadline",
+        "access_token",
     }
 
     # Fields that decide which SLA policies govern a case.
@@ -134,11 +153,15 @@ class SatCase(models.Model):
         PRIORITIES, string="Criticality", default="1", index=True, tracking=True
     )
     symptom = fields.Html(help="What the customer sees: the signs of the failure.")
+    # Internal work: the portal shows the solution of a closed case (as the
+    # system), never these fields to a customer's own reads.
     diagnosis = fields.Html(
-        help="The analysis of the symptom: what causes the failure."
+        help="The analysis of the symptom: what causes the failure.",
+        groups="base.group_user",
     )
     solution = fields.Html(
-        help="The work done to solve the problem. Required to close the case."
+        help="The work done to solve the problem. Required to close the case.",
+        groups="base.group_user",
     )
     product_id = fields.Many2one(
         "product.product",
@@ -524,6 +547,18 @@ class SatCase(models.Model):
                     )
                 )
 
+    @api.constrains("user_id")
+    def _check_user_internal(self):
+        for case in self.filtered(lambda case: case.user_id.share):
+            raise ValidationError(
+                self.env._(
+                    "The responsible of case %(case)s must be an internal user, not "
+                    "%(user)s.",
+                    case=case.reference,
+                    user=case.user_id.name,
+                )
+            )
+
     @api.constrains("stage_id", "solution")
     def _check_solution(self):
         self.filtered(
@@ -532,7 +567,7 @@ class SatCase(models.Model):
 
     def _check_has_solution(self):
         for case in self:
-            if is_html_empty(case.solution):
+            if not html2plaintext(case.solution or "").replace("\xa0", " ").strip():
                 raise ValidationError(
                     self.env._(
                         "Case %(case)s cannot be closed without a solution: "
@@ -544,6 +579,8 @@ class SatCase(models.Model):
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_user_values(vals)
         sequence = self.env["ir.sequence"]
         default_stage = self._default_stage_id()
         for vals in vals_list:
@@ -567,7 +604,12 @@ class SatCase(models.Model):
         return cases
 
     def write(self, vals):
+        self._check_user_values(vals)
         self._check_locked(vals)
+        if "partner_id" in vals or vals.get("active") is False:
+            # A shared link stops working when the case changes hands or is
+            # archived; sharing it again makes a new one.
+            vals = {**vals, "access_token": False}
         opening = self.browse()
         if "stage_id" in vals:
             opening = self.filtered(lambda case: not case.is_closed)
@@ -582,6 +624,30 @@ class SatCase(models.Model):
             self._message_subscribe_reporters()
         opening.filtered("is_closed")._on_close()
         return res
+
+    def _check_user_values(self, vals):
+        """What a user's request may not write: state computed by the system, and a
+        company the user is not allowed in."""
+        if self.env.su:
+            return
+        forbidden = self._SYSTEM_FIELDS.intersection(vals)
+        if forbidden:
+            raise AccessError(
+                self.env._(
+                    "These fields of a case are computed and cannot be written: "
+                    "%(fields)s.",
+                    fields=", ".join(sorted(forbidden)),
+                )
+            )
+        if (
+            vals.get("company_id")
+            and vals["company_id"] not in self.env.user.company_ids.ids
+        ):
+            raise AccessError(
+                self.env._(
+                    "A case cannot be moved to a company you are not allowed in."
+                )
+            )
 
     def _check_locked(self, vals):
         if self.env.su or not self._LOCKED_FIELDS.intersection(vals):
@@ -609,6 +675,16 @@ class SatCase(models.Model):
             )
 
     # ------------------------------------------------------------------ mail
+    def message_post(self, **kwargs):
+        """A customer (portal or share link) writes to the people of the case, not
+        to any partner of the database through the case's mail server."""
+        if kwargs.get("partner_ids") and not self.env.su and self.env.user.share:
+            followers = set(self.sudo().message_partner_ids.ids)
+            kwargs["partner_ids"] = [
+                pid for pid in kwargs["partner_ids"] if pid in followers
+            ]
+        return super().message_post(**kwargs)
+
     def _creation_subtype(self):
         return self.env.ref("sat_support.mt_case_new")
 

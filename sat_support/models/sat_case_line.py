@@ -202,6 +202,24 @@ class SatCaseLine(models.Model):
                     )
                 )
 
+    @api.constrains("price_unit", "discount")
+    def _check_price(self):
+        if any(line.discount < 0 or line.discount > 100 for line in self):
+            raise ValidationError(
+                self.env._("A supply's discount must be between 0 and 100 %.")
+            )
+        negative = self.filtered(lambda line: line.price_unit < 0)
+        if negative and not (
+            self.env.su or self.env.user.has_group("sat_support.group_sat_manager")
+        ):
+            raise ValidationError(
+                self.env._(
+                    "Only a SAT manager can enter a negative price (a credit line): "
+                    "%(products)s.",
+                    products=", ".join(negative.product_id.mapped("display_name")),
+                )
+            )
+
     @api.constrains("quantity")
     def _check_quantity(self):
         if any(line.quantity <= 0 for line in self):
