@@ -24,6 +24,9 @@ class SatRepeatFailureReport(models.Model):
     )
     date_received = fields.Datetime(string="Received on", readonly=True)
     previous_case_id = fields.Many2one("sat.case", readonly=True)
+    # The previous case may belong to a team the user does not see: its reference
+    # is part of the row, never read through the case.
+    previous_reference = fields.Char(string="Previous Case Reference", readonly=True)
     previous_date_received = fields.Datetime(
         string="Previous Case Received on", readonly=True
     )
@@ -43,6 +46,7 @@ class SatRepeatFailureReport(models.Model):
                 SELECT c.id, c.company_id, c.lot_id, c.product_id, c.partner_id,
                        c.team_id, c.user_id, c.category_id, c.date_received,
                        lag(c.id) OVER serial AS previous_case_id,
+                       lag(c.reference) OVER serial AS previous_reference,
                        lag(c.date_received) OVER serial AS previous_date_received
                   FROM sat_case c
                  WHERE c.active AND c.lot_id IS NOT NULL
@@ -59,6 +63,7 @@ class SatRepeatFailureReport(models.Model):
                    sc.category_id,
                    sc.date_received,
                    sc.previous_case_id,
+                   sc.previous_reference,
                    sc.previous_date_received,
                    sc.date_received::date - sc.previous_date_received::date
                        AS days_between,

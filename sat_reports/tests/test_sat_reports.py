@@ -485,3 +485,55 @@ class TestSatReportExport(SatReportsCommon):
         self.assertEqual(len(files), 1)
         book = openpyxl.load_workbook(io.BytesIO(files.raw))
         self.assertEqual(book["Cases"].max_row, 11, "the 10 cases and their header")
+
+
+@tagged("post_install", "-at_install")
+class TestSatReportRights(SatCommon):
+    """An export is its maker's; a repeat failure whose previous case is another
+    team's still reads and exports."""
+
+    def test_export_belongs_to_its_maker_and_survives_hidden_cases(self):
+        with freeze_time("2026-03-02 09:00:00"):
+            hidden = self._create_case(
+                name="Team 2's secret",
+                team_id=self.team_2.id,
+                lot_id=self.lot.id,
+                date_received="2026-03-02 09:00:00",
+            )
+        with freeze_time("2026-03-20 09:00:00"):
+            mine = self._create_case(
+                name="Fails again",
+                team_id=self.team.id,
+                lot_id=self.lot.id,
+                date_received="2026-03-20 09:00:00",
+            )
+        repeat = (
+            self.env["sat.repeat.failure.report"]
+            .with_user(self.sat_user)
+            .search([("case_id", "=", mine.id)])
+        )
+        self.assertEqual(repeat.previous_reference, hidden.reference)
+        with self.assertRaises(AccessError):
+            hidden.with_user(self.sat_user).read(["name"])
+        wizard = (
+            self.env["sat.report.export.wizard"]
+            .with_user(self.sat_user)
+            .create({"date_from": "2026-01-01", "date_to": "2026-12-31"})
+        )
+        wizard.action_export()
+        wizard.invalidate_recordset()
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(base64.b64decode(wizard.export_file))
+        )
+        cells = {
+            cell.value
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows()
+            for cell in row
+        }
+        self.assertIn(hidden.reference, cells)
+        self.assertNotIn(hidden.name, " ".join(str(c) for c in cells))
+        # Another user, even a manager, neither reads nor downloads it.
+        for who in (self.sat_user_2, self.sat_manager):
+            with self.assertRaises(AccessError, msg=who.login):
+                wizard.with_user(who).read(["export_file"])

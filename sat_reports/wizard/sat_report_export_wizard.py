@@ -454,13 +454,13 @@ class _Writer:
         ]
         repeats = self.env["sat.repeat.failure.report"].search_fetch(
             [("case_id", "any", on_cases)],
-            ["lot_id", "product_id", "case_id", "previous_case_id", "days_between"],
+            ["lot_id", "product_id", "case_id", "previous_reference", "days_between"],
         )
         for index, repeat in enumerate(repeats, start=row + 2):
             sheet.write_string(index, 0, repeat.lot_id.display_name)
             sheet.write_string(index, 1, repeat.product_id.display_name or "")
             sheet.write_string(index, 2, repeat.case_id.display_name)
-            sheet.write_string(index, 3, repeat.previous_case_id.display_name)
+            sheet.write_string(index, 3, repeat.previous_reference or "")
             sheet.write_number(index, 4, repeat.days_between, self.formats["int"])
         return row + 1 + len(repeats)
 

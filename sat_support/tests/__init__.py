@@ -11,3 +11,4 @@ from . import test_sat_assignment
 from . import test_sat_communication
 from . import test_sat_portal
 from . import test_sat_tours
+from . import test_sat_rights
