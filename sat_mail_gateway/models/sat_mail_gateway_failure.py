@@ -62,9 +62,7 @@ class SatMailGatewayFailure(models.Model):
     raw = fields.Binary(
         string="Original Mail", attachment=True, readonly=True, copy=False
     )
-    case_id = fields.Many2one(
-        "sat.case", string="Case", readonly=True, ondelete="set null"
-    )
+    case_id = fields.Many2one("sat.case", readonly=True, ondelete="set null")
 
     _sql_constraints = [
         (
