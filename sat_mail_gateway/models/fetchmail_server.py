@@ -294,12 +294,9 @@ class FetchmailServer(models.Model):
         are skipped: they never hold the mails behind them, and never make the
         mailbox due again at once."""
         _status, data = imap.uid("SEARCH", None, "UNSEEN")
-        waiting = self.env["sat.mail.gateway.failure"]._sat_waiting_keys(self)
-        uids = [
-            uid
-            for uid in (data[0] or b"").split()
-            if f"{validity}:{uid.decode()}" not in waiting
-        ]
+        keys = {f"{validity}:{uid.decode()}": uid for uid in (data[0] or b"").split()}
+        waiting = self.env["sat.mail.gateway.failure"]._sat_waiting_keys(self, keys)
+        uids = [uid for key, uid in keys.items() if key not in waiting]
         batch = self._sat_param("batch_size", 200)
         return uids[:batch], len(uids) > batch
 
@@ -332,16 +329,7 @@ class FetchmailServer(models.Model):
         raw = b""
         try:
             raw = with_message_id(self._sat_read(imap, uid, size), self.id)
-            with self.env.cr.savepoint():
-                try:
-                    with self.env.cr.savepoint():
-                        self._sat_message_process(raw)
-                except LookupError:
-                    self._sat_message_process(sanitize_charsets(raw))
-                # What Odoo does at commit (the acknowledgement of a new case) is done
-                # now, inside the savepoint, so that a failure there undoes this mail
-                # only.
-                self.env.cr.precommit.run()
+            self._sat_process_raw(raw)
         except UniqueViolation as error:
             if "sat_mail_gateway_message_message_id_uniq" not in str(error):
                 return self._sat_error(key, raw, error, size)
@@ -349,6 +337,19 @@ class FetchmailServer(models.Model):
         except Exception as error:  # noqa: BLE001 - reported on the mailbox, mail kept
             return self._sat_error(key, raw, error, size)
         return None, False
+
+    def _sat_process_raw(self, raw):
+        """One mail, in a savepoint of its own; returns the id of its case."""
+        with self.env.cr.savepoint():
+            try:
+                with self.env.cr.savepoint():
+                    thread_id = self._sat_message_process(raw)
+            except LookupError:
+                thread_id = self._sat_message_process(sanitize_charsets(raw))
+            # What Odoo does at commit (the acknowledgement of a new case) is done now,
+            # inside the savepoint, so that a failure there undoes this mail only.
+            self.env.cr.precommit.run()
+        return thread_id
 
     def _sat_error(self, key, raw, error, size):
         _logger.info(

@@ -25,14 +25,14 @@ class MailMail(models.Model):
         """A customer's SMTP server sends the mails of that customer's cases, from
         its support address, and nothing else: any other mail naming it goes through
         the company's own servers. Checked when the mails leave, for the batch."""
-        strays = self.filtered(
+        strays = self.sudo().filtered(
             lambda mail: (
                 mail.mail_server_id.sat_partner_id
                 and not mail._sat_is_mail_of(mail.mail_server_id.sat_partner_id)
             )
         )
         if strays:
-            strays.sudo().mail_server_id = False
+            strays.mail_server_id = False
         return super()._split_by_mail_configuration()
 
     def _sat_is_mail_of(self, account):

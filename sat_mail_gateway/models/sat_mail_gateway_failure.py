@@ -128,12 +128,15 @@ class SatMailGatewayFailure(models.Model):
         return failure
 
     @api.model
-    def _sat_waiting_keys(self, server):
-        """IMAP keys of the mails of ``server`` not to try in this run: waiting for
-        their next attempt, or set aside."""
+    def _sat_waiting_keys(self, server, keys):
+        """Those of the IMAP ``keys`` of ``server`` not to try in this run: waiting
+        for their next attempt, or set aside."""
+        if not keys:
+            return set()
         failures = self.sudo().search_fetch(
             [
                 ("fetchmail_server_id", "=", server.id),
+                ("imap_key", "in", list(keys)),
                 "|",
                 ("state", "!=", "retry"),
                 ("date_next_attempt", ">", fields.Datetime.now()),
@@ -162,9 +165,7 @@ class SatMailGatewayFailure(models.Model):
                 )
             raw = base64.b64decode(failure.raw)
             try:
-                with self.env.cr.savepoint():
-                    case = failure.fetchmail_server_id._sat_message_process(raw)
-                    self.env.cr.precommit.run()
+                case = failure.fetchmail_server_id._sat_process_raw(raw)
             except Exception as error:
                 raise UserError(
                     self.env._(

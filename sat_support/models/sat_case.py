@@ -678,7 +678,8 @@ class SatCase(models.Model):
     def message_post(self, **kwargs):
         """A customer (portal or share link) writes to the people of the case, not
         to any partner of the database through the case's mail server."""
-        if kwargs.get("partner_ids") and not self.env.su and self.env.user.share:
+        # Also in superuser mode: the portal posts with a share link that way.
+        if kwargs.get("partner_ids") and self.env.user.share:
             followers = set(self.sudo().message_partner_ids.ids)
             kwargs["partner_ids"] = [
                 pid for pid in kwargs["partner_ids"] if pid in followers

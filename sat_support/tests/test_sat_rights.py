@@ -64,6 +64,18 @@ class TestSatRights(SatCommon):
             partner_ids=(self.stranger | self.contact).ids,
         )
         self.assertEqual(message.sudo().partner_ids, self.contact)
+        # The portal's share-link route posts in superuser mode: the same holds.
+        message = (
+            case.with_user(self.portal)
+            .sudo()
+            .message_post(
+                body="Through the share link",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=self.stranger.ids,
+            )
+        )
+        self.assertFalse(message.partner_ids)
         self.assertFalse(
             self.env["mail.mail"].search([("recipient_ids", "in", self.stranger.ids)])
         )
