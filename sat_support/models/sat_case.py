@@ -187,13 +187,29 @@ class SatCase(models.Model):
 
     # Assignment and progress
     category_id = fields.Many2one("sat.case.category", index=True, tracking=True)
-    team_id = fields.Many2one("sat.team", index=True, tracking=True, check_company=True)
+    team_id = fields.Many2one(
+        "sat.team",
+        compute="_compute_team_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        help="Follows the category whenever it is empty.",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Responsible",
+        compute="_compute_user_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         index=True,
         tracking=True,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+        help="Left empty, the customer's SAT responsible, else the next member of the "
+        "team when the case is saved.",
     )
     stage_id = fields.Many2one(
         "sat.case.stage",
@@ -338,6 +354,18 @@ class SatCase(models.Model):
                 and case.reporter_id.commercial_partner_id != case.partner_id
             ):
                 case.reporter_id = case.partner_id
+
+    @api.depends("category_id")
+    def _compute_team_id(self):
+        for case in self.filtered(lambda c: not c.team_id and c.category_id.team_id):
+            case.team_id = case.category_id.team_id
+
+    @api.depends("partner_id")
+    def _compute_user_id(self):
+        for case in self.filtered(lambda c: not c.user_id and not c.is_closed):
+            responsible = case.partner_id.commercial_partner_id.sat_responsible_id
+            if responsible:
+                case.user_id = responsible
 
     @api.depends("lot_id")
     def _compute_product_id(self):
@@ -615,7 +643,8 @@ class SatCase(models.Model):
             opening = self.filtered(lambda case: not case.is_closed)
         res = super().write(vals)
         if "category_id" in vals:
-            self.filtered(lambda case: not case.user_id)._assign()
+            # The team follows the category whatever the responsible.
+            self._assign()
         if self._SLA_FIELDS.intersection(vals):
             self._sla_apply(reset="date_received" in vals)
         if "stage_id" in vals:

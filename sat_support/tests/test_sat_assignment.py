@@ -2,7 +2,7 @@ from collections import Counter
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import SatCommon
 
@@ -35,6 +35,26 @@ class TestSatAssignment(SatCommon):
         case = self._new_cases(1, category_id=self.category.id)
         self.assertEqual(case.team_id, self.pool)
         self.assertFalse(case.user_id, "manual assignment by default")
+
+    def test_category_and_responsible_in_one_save_give_the_team(self):
+        case = self._new_cases(1)
+        case.with_user(self.sat_manager).write(
+            {"category_id": self.category.id, "user_id": self.sat_user_2.id}
+        )
+        self.assertEqual(case.team_id, self.pool)
+        self.assertEqual(case.user_id, self.sat_user_2, "the chosen responsible stays")
+
+    def test_form_shows_team_and_responsible_before_saving(self):
+        self.customer.sat_responsible_id = self.tech_3
+        with Form(self.env["sat.case"].with_user(self.sat_manager)) as form:
+            form.name = "Pump leaks"
+            form.category_id = self.category
+            self.assertEqual(form.team_id, self.pool)
+            form.partner_id = self.customer
+            self.assertEqual(form.user_id, self.tech_3)
+            form.user_id = self.sat_user
+        self.assertEqual(form.record.user_id, self.sat_user)
+        self.assertEqual(form.record.team_id, self.pool)
 
     def test_round_robin_over_30_cases(self):
         self.pool.assign_method = "round_robin"
