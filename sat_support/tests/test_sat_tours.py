@@ -14,3 +14,20 @@ class TestSatTours(HttpCase):
         self.assertEqual(case.partner_id, customer)
         self.assertTrue(case.reference.startswith("SAT/"))
         self.assertEqual(case.stage_id, self.env.ref("sat_support.sat_case_stage_new"))
+
+    def test_star_on_a_new_case_saves_nothing(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Star Roastery", "is_company": True, "email": "s@star.example"}
+        )
+        case_messages = [("model", "=", "sat.case")]
+        messages = self.env["mail.message"].search_count(case_messages)
+        mails = self.env["mail.mail"].search_count([])
+        self.start_tour("/odoo", "sat_case_priority_tour", login="admin")
+        self.assertFalse(
+            self.env["sat.case"].search([("partner_id", "=", customer.id)]),
+            "the star click created no case",
+        )
+        self.assertEqual(
+            self.env["mail.message"].search_count(case_messages), messages
+        )
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails)
