@@ -56,6 +56,53 @@ class TestSatStock(SatCommon):
         self.assertEqual(picking.move_line_ids.filtered("lot_id").lot_id, spare)
         self.assertEqual(case.line_ids[0].qty_consumed, 3)
 
+    def test_case_supplies_are_no_shipment(self):
+        """Odoo mails "your order has been shipped" when a delivery is validated (and
+        texts it with stock_sms): never for the supplies of a support case."""
+        self.company.stock_move_email_validation = True
+        self.customer.write(
+            {"email": "buyer@customer.example", "phone": "+34600000000"}
+        )
+        case = self._create_case(
+            solution="<p>Replaced the pump</p>",
+            line_ids=[Command.create({"product_id": self.pump.id, "quantity": 1})],
+        )
+        case.with_user(self.sat_user).action_close()
+        self.assertEqual(case.picking_ids.state, "done")
+        picking = case.picking_ids
+        self.assertFalse(
+            picking.message_ids.filtered(lambda m: picking.name in (m.subject or "")),
+            "no shipping mail",
+        )
+        # A real delivery of the same company still tells its customer.
+        delivery = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.out_type_id.id,
+                "partner_id": self.customer.id,
+                "location_id": self.stock_location.id,
+                "location_dest_id": self.customers_location.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": self.pump.name,
+                            "product_id": self.pump.id,
+                            "product_uom_qty": 1,
+                            "location_id": self.stock_location.id,
+                            "location_dest_id": self.customers_location.id,
+                        }
+                    )
+                ],
+            }
+        )
+        delivery.action_confirm()
+        delivery.move_ids.quantity = 1
+        delivery.move_ids.picked = True
+        delivery._action_done()
+        self.assertTrue(
+            delivery.message_ids.filtered(lambda m: delivery.name in (m.subject or "")),
+            "the shipping mail of a real delivery",
+        )
+
     def test_reopening_does_not_consume_twice(self):
         case = self._create_solved_case([(self.pump, 2)])
         case.action_close()

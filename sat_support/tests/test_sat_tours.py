@@ -17,7 +17,11 @@ class TestSatTours(HttpCase):
 
     def test_star_on_a_new_case_saves_nothing(self):
         customer = self.env["res.partner"].create(
-            {"name": "Tour Star Roastery", "is_company": True, "email": "s@star.example"}
+            {
+                "name": "Tour Star Roastery",
+                "is_company": True,
+                "email": "s@star.example",
+            }
         )
         case_messages = [("model", "=", "sat.case")]
         messages = self.env["mail.message"].search_count(case_messages)
@@ -27,7 +31,5 @@ class TestSatTours(HttpCase):
             self.env["sat.case"].search([("partner_id", "=", customer.id)]),
             "the star click created no case",
         )
-        self.assertEqual(
-            self.env["mail.message"].search_count(case_messages), messages
-        )
+        self.assertEqual(self.env["mail.message"].search_count(case_messages), messages)
         self.assertEqual(self.env["mail.mail"].search_count([]), mails)
