@@ -37,6 +37,7 @@ class SatCaseReport(models.Model):
     user_id = fields.Many2one("res.users", string="Responsible", readonly=True)
     stage_id = fields.Many2one("sat.case.stage", readonly=True)
     is_closed = fields.Boolean(string="Closed", readonly=True)
+    is_cancel = fields.Boolean(string="Cancelled", readonly=True)
     nbr = fields.Integer(string="# Cases", readonly=True)
     hours_first_response = fields.Float(
         string="Hours to First Response",
@@ -90,6 +91,7 @@ class SatCaseReport(models.Model):
                    c.user_id,
                    c.stage_id,
                    COALESCE(c.is_closed, FALSE) AS is_closed,
+                   COALESCE(c.is_cancel, FALSE) AS is_cancel,
                    1 AS nbr,
                    EXTRACT(EPOCH FROM response.date - c.date_received) / 3600
                        AS hours_first_response,

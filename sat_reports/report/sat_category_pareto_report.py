@@ -16,6 +16,7 @@ class SatCategoryParetoReport(models.Model):
     category_id = fields.Many2one(
         "sat.case.category", string="Case Category", readonly=True
     )
+    category_name = fields.Char(string="Category", readonly=True)
     rank = fields.Integer(readonly=True, aggregator="min")
     case_count = fields.Integer(string="# Cases", readonly=True)
     share = fields.Float(string="Share (%)", readonly=True, digits=(16, 1))
@@ -33,7 +34,7 @@ class SatCategoryParetoReport(models.Model):
             WITH counts AS (
                 SELECT company_id, category_id, count(*) AS case_count
                   FROM sat_case
-                 WHERE active
+                 WHERE active AND is_cancel IS NOT TRUE
                  GROUP BY company_id, category_id
             ), ranked AS (
                 SELECT counts.*,
@@ -49,13 +50,20 @@ class SatCategoryParetoReport(models.Model):
                        ) AS running
                   FROM counts
             )
-            SELECT COALESCE(category_id, 0)::bigint * 100000 + company_id AS id,
-                   company_id,
-                   category_id,
-                   rank,
-                   case_count,
-                   100.0 * case_count / total AS share,
-                   100.0 * running / total AS cumulative_share
+            SELECT COALESCE(ranked.category_id, 0)::bigint * 100000
+                       + ranked.company_id AS id,
+                   ranked.company_id,
+                   ranked.category_id,
+                   COALESCE(
+                       category.name->>%(lang)s, category.name->>'en_US', %(none)s
+                   ) AS category_name,
+                   ranked.rank,
+                   ranked.case_count,
+                   100.0 * ranked.case_count / ranked.total AS share,
+                   100.0 * ranked.running / ranked.total AS cumulative_share
               FROM ranked
-            """
+              LEFT JOIN sat_case_category category ON category.id = ranked.category_id
+            """,
+            lang=self.env.lang or "en_US",
+            none=self.env._("No category"),
         )

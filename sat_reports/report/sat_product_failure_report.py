@@ -40,6 +40,12 @@ class SatProductFailureReport(models.Model):
         aggregator="max",
         readonly=True,
         digits=(16, 2),
+        help="Empty when no unit was sold.",
+    )
+    failure_rate_label = fields.Char(
+        string="Cases per 100 Units Sold",
+        readonly=True,
+        help="n/a when no unit was sold: a rate of nothing sold is no rate.",
     )
 
     @property
@@ -50,7 +56,7 @@ class SatProductFailureReport(models.Model):
                 SELECT company_id, product_id, count(*) AS case_count,
                        count(*) FILTER (WHERE case_type = 'warranty') AS warranty_count
                   FROM sat_case
-                 WHERE active AND product_id IS NOT NULL
+                 WHERE active AND product_id IS NOT NULL AND is_cancel IS NOT TRUE
                  GROUP BY company_id, product_id
             ), delivered AS (
                 SELECT move.company_id, move.product_id,
@@ -95,7 +101,14 @@ class SatProductFailureReport(models.Model):
                    CASE WHEN GREATEST(delivered.qty, invoiced.qty) > 0
                         THEN 100.0 * cases.case_count
                              / GREATEST(delivered.qty, invoiced.qty)
-                   END AS failure_rate
+                   END AS failure_rate,
+                   CASE WHEN GREATEST(delivered.qty, invoiced.qty) > 0
+                        THEN to_char(
+                            100.0 * cases.case_count
+                            / GREATEST(delivered.qty, invoiced.qty), 'FM999999990.00'
+                        )
+                        ELSE 'n/a'
+                   END AS failure_rate_label
               FROM cases
               JOIN product_product product ON product.id = cases.product_id
               JOIN product_template template ON template.id = product.product_tmpl_id

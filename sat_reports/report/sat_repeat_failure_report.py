@@ -49,7 +49,7 @@ class SatRepeatFailureReport(models.Model):
                        lag(c.reference) OVER serial AS previous_reference,
                        lag(c.date_received) OVER serial AS previous_date_received
                   FROM sat_case c
-                 WHERE c.active AND c.lot_id IS NOT NULL
+                 WHERE c.active AND c.lot_id IS NOT NULL AND c.is_cancel IS NOT TRUE
                 WINDOW serial AS (PARTITION BY c.lot_id ORDER BY c.date_received, c.id)
             )
             SELECT sc.id AS id,

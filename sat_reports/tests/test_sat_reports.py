@@ -247,6 +247,71 @@ class TestSatReports(SatReportsCommon):
         self.assertEqual(rows.mapped("share"), [80.0, 20.0])
         self.assertEqual(rows.mapped("cumulative_share"), [80.0, 100.0])
 
+    def test_cancelled_cases_are_no_failures(self):
+        """A duplicate, cancelled, counts in no root cause: not in the Pareto, the
+        cases per unit sold, the repeat failures or the workbook's root causes."""
+        cancelled = self.env.ref("sat_support.sat_case_stage_cancelled")
+        with freeze_time(datetime(2026, 4, 13, 8, 0)):
+            duplicate = self._create_case(
+                company_id=self.company_2.id,
+                team_id=self.team_c2.id,
+                date_received=datetime(2026, 4, 13, 8, 0),
+                category_id=self.billing.id,
+                product_id=self.pump.id,
+                lot_id=False,
+            )
+        machine_duplicate = self._create_case(
+            company_id=self.company_2.id,
+            team_id=self.team_c2.id,
+            date_received=datetime(2026, 4, 14, 8, 0),
+            product_id=self.machine.id,
+            lot_id=self.lot_c2.id,
+        )
+        (duplicate | machine_duplicate).write({"stage_id": cancelled.id})
+        self.env.flush_all()
+        rows = self.env["sat.category.pareto.report"].search(
+            [("company_id", "=", self.company_2.id)]
+        )
+        self.assertEqual(rows.mapped("case_count"), [4, 1])
+        pump = self.env["sat.product.failure.report"].search(
+            [("company_id", "=", self.company_2.id), ("product_id", "=", self.pump.id)]
+        )
+        self.assertEqual(pump.case_count, 2)
+        repeats = self.env["sat.repeat.failure.report"].search(
+            [("lot_id", "=", self.lot_c2.id)]
+        )
+        self.assertNotIn(machine_duplicate, repeats.case_id)
+        self.assertNotIn(
+            machine_duplicate.reference, repeats.mapped("previous_reference")
+        )
+
+    def test_nothing_sold_reads_na_and_no_category_is_named(self):
+        self._create_case(
+            company_id=self.company_2.id,
+            team_id=self.team_c2.id,
+            product_id=self.grinder.id,
+        )
+        self.env.flush_all()
+        grinder = self.env["sat.product.failure.report"].search(
+            [
+                ("company_id", "=", self.company_2.id),
+                ("product_id", "=", self.grinder.id),
+            ]
+        )
+        self.assertEqual(grinder.qty_sold, 0)
+        self.assertEqual(grinder.failure_rate_label, "n/a")
+        pump = self.env["sat.product.failure.report"].search(
+            [("company_id", "=", self.company_2.id), ("product_id", "=", self.pump.id)]
+        )
+        self.assertEqual(pump.failure_rate_label, "6.67")
+        rows = self.env["sat.category.pareto.report"].search(
+            [("company_id", "=", self.company_2.id)]
+        )
+        self.assertEqual(
+            rows.mapped("category_name"),
+            ["Product Defect", "Billing Incident", "No category"],
+        )
+
     def test_pareto_of_a_period(self):
         # One click from the menu: the cumulative curve of the filtered cases, most
         # frequent category first.
@@ -458,8 +523,9 @@ class TestSatReportExport(SatReportsCommon):
         wizard.action_export()  # warm the caches
         self.env.invalidate_all()
         # Grouped reads for the breakdowns, chunks for the case list: the count does
-        # not grow with the cases, their customers or their products.
-        with self.assertQueryCount(32):
+        # not grow with the cases, their customers or their products (one more for
+        # the Pareto of the failures, cancelled cases left out).
+        with self.assertQueryCount(33):
             wizard.action_export()
         for i in range(5):
             self.case_e.copy(
@@ -472,7 +538,7 @@ class TestSatReportExport(SatReportsCommon):
         self.env.invalidate_all()
         # Five more cases of five new customers: the names of the new customers and
         # products are read together (4 queries more), not once per case.
-        with self.assertQueryCount(36):
+        with self.assertQueryCount(37):
             wizard.action_export()
         # Exported three times from the same wizard: one file, the last one.
         files = self.env["ir.attachment"].search(

@@ -133,7 +133,9 @@ class SatReportExportWizard(models.TransientModel):
         Report = self.env["sat.case.report"]
         rows = []
         for group, *figures in Report._read_group(domain, [groupby], AGGREGATES):
-            if isinstance(group, models.BaseModel):
+            if groupby == "category_id" and not group:
+                label = self.env._("No category")
+            elif isinstance(group, models.BaseModel):
                 label = group.display_name or self.env._("None")
             elif groupby.startswith("date_received"):
                 label = group.strftime("%Y-%m") if group else self.env._("None")
@@ -180,7 +182,10 @@ class SatReportExportWizard(models.TransientModel):
             for key, title, groupby in self._breakdown_sheets():
                 breakdowns[key] = self._get_breakdown(domain, groupby)
                 writer.breakdown(title, breakdowns[key], chart=key)
-            writer.root_causes(domain, breakdowns)
+            # Cancelled cases (duplicates, mistakes) are no failures.
+            failures = [*domain, ("is_cancel", "=", False)]
+            breakdowns["pareto"] = self._get_breakdown(failures, "category_id")
+            writer.root_causes(failures, breakdowns)
             writer.cases(domain)
             workbook.close()
             output.seek(0)
@@ -349,7 +354,7 @@ class _Writer:
         sheet = self.workbook.add_worksheet(self._("Root Causes"))
         sheet.set_column(0, 0, 36)
         sheet.set_column(1, 6, 16)
-        row = self._pareto(sheet, 0, breakdowns["category"])
+        row = self._pareto(sheet, 0, breakdowns["pareto"])
         row = self._failure_rates(sheet, row + 2)
         row = self._repeat_failures(sheet, row + 2, domain)
         self._warranty_cost(sheet, row + 2, domain)
@@ -424,7 +429,10 @@ class _Writer:
             sheet.write_string(index, 0, rate.product_id.display_name)
             sheet.write_number(index, 1, rate.case_count, self.formats["int"])
             sheet.write_number(index, 2, rate.qty_sold, self.formats["hours"])
-            sheet.write_number(index, 3, rate.failure_rate, self.formats["hours"])
+            if rate.qty_sold:
+                sheet.write_number(index, 3, rate.failure_rate, self.formats["hours"])
+            else:
+                sheet.write_string(index, 3, self._("n/a"))
         return row + 1 + len(rates)
 
     def _repeat_failures(self, sheet, row, domain):
