@@ -5,6 +5,11 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 
 
+def _measured(average):
+    # The average of no row is False or None; 0.0 is a measured value.
+    return average is not None and average is not False
+
+
 class SatReportDashboard(models.TransientModel):
     """The manager's figures at a glance, with the analyses one click away. Figures
     come from ``sat.case.report``, whose record rules give SAT users their teams'
@@ -33,7 +38,14 @@ class SatReportDashboard(models.TransientModel):
     warranty_cost = fields.Monetary(
         string="Warranty and Courtesy Cost (12 months)", compute="_compute_kpis"
     )
-    amount_due = fields.Monetary(compute="_compute_kpis")
+    amount_due = fields.Monetary(
+        compute="_compute_kpis",
+        help="Due on the invoices of the cases, open or closed: cases are invoiced "
+        "when they close.",
+    )
+    # Nothing measured reads "–", never 0.
+    has_first_response = fields.Boolean(compute="_compute_kpis")
+    has_hours_to_close = fields.Boolean(compute="_compute_kpis")
 
     def _compute_display_name(self):
         self.display_name = self.env._("Support Dashboard")
@@ -44,9 +56,10 @@ class SatReportDashboard(models.TransientModel):
         today = fields.Date.context_today(self)
         month = datetime.combine(today.replace(day=1), time.min)
         year = month - relativedelta(months=11)
-        [[open_count, due]] = Report._read_group(
-            [("is_closed", "=", False)], [], ["nbr:sum", "amount_due:sum"]
+        [[open_count]] = Report._read_group(
+            [("is_closed", "=", False)], [], ["nbr:sum"]
         )
+        [[due]] = Report._read_group([("amount_due", "!=", 0)], [], ["amount_due:sum"])
         [[breached]] = Report._read_group(
             [("is_closed", "=", False), ("sla_breached", ">", 0)], [], ["nbr:sum"]
         )
@@ -75,6 +88,8 @@ class SatReportDashboard(models.TransientModel):
             dashboard.month_closed = closed or 0
             dashboard.hours_to_close = to_close or 0.0
             dashboard.hours_first_response = first_response or 0.0
+            dashboard.has_first_response = _measured(first_response)
+            dashboard.has_hours_to_close = _measured(to_close)
             dashboard.warranty_cost = warranty or 0.0
 
     @api.model

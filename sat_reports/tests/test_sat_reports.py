@@ -361,16 +361,42 @@ class TestSatReports(SatReportsCommon):
         Dashboard = self.env["sat.report.dashboard"].with_user(user)
         return Dashboard.browse(Dashboard.action_open_dashboard()["res_id"])
 
+    def test_dashboard_counts_what_is_due_on_closed_cases(self):
+        self.company.write(
+            {"sat_invoice_on_close": True, "sat_invoice_auto_post": True}
+        )
+        before = self._dashboard(self.sat_manager).amount_due
+        case = self._create_solved_case([(self.service, 2)])
+        case.action_close()
+        self.assertTrue(case.is_closed)
+        self.assertGreater(case.amount_residual, 0)
+        self.env.flush_all()
+        after = self._dashboard(self.sat_manager).amount_due
+        row = self.env["sat.case.report"].search([("case_id", "=", case.id)])
+        self.assertGreater(row.amount_due, 0)
+        self.assertAlmostEqual(after - before, row.amount_due, places=2)
+
+    def test_dashboard_reads_a_dash_when_nothing_was_measured(self):
+        with freeze_time("2099-06-01"):
+            dashboard = self._dashboard(self.sat_manager)
+            self.assertFalse(dashboard.has_first_response)
+            self.assertFalse(dashboard.has_hours_to_close)
+        arch = self.env["sat.report.dashboard"].get_views([(False, "form")])["views"][
+            "form"
+        ]["arch"]
+        self.assertIn("–", arch)
+
     def test_dashboard(self):
         dashboard = self._dashboard(self.sat_manager)
-        [[open_count, due]] = (
+        [[open_count]] = (
             self.env["sat.case.report"]
             .with_user(self.sat_manager)
-            ._read_group(
-                [("is_closed", "=", False)],
-                [],
-                ["nbr:sum", "amount_due:sum"],
-            )
+            ._read_group([("is_closed", "=", False)], [], ["nbr:sum"])
+        )
+        [[due]] = (
+            self.env["sat.case.report"]
+            .with_user(self.sat_manager)
+            ._read_group([], [], ["amount_due:sum"])
         )
         self.assertEqual(dashboard.open_count, open_count)
         self.assertEqual(dashboard.amount_due, due)

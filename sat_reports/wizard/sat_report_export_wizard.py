@@ -292,7 +292,10 @@ class _Writer:
         row = 5
         for (fname, _agg, fmt), value in zip(MEASURES, figures, strict=True):
             sheet.write(row, 0, self._title(fname))
-            sheet.write_number(row, 1, value or 0, self.formats[fmt])
+            if (value is None or value is False) and fmt == "hours":
+                sheet.write_string(row, 1, "–")  # nothing measured, not 0
+            else:
+                sheet.write_number(row, 1, value or 0, self.formats[fmt])
             row += 1
         # Shares as formulas, so that they follow an edited figure.
         first = 6  # Excel row of "Cases"
