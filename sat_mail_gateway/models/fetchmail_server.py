@@ -14,6 +14,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, exception_to_unicode, split_every
 
+from .res_partner import error_text
+
 _logger = logging.getLogger(__name__)
 
 MAILBOX_DOWN = "sat_mail_gateway.mail_activity_type_mailbox_down"
@@ -272,9 +274,7 @@ class FetchmailServer(models.Model):
             self.env.cr.rollback()
             _logger.info("Support mailbox %s unreachable", self.name, exc_info=True)
             errors.append(
-                self.env._(
-                    "Mailbox unreachable: %(error)s", error=exception_to_unicode(error)
-                )
+                self.env._("Mailbox unreachable: %(error)s", error=error_text(error))
             )
         finally:
             if imap:

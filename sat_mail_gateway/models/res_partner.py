@@ -14,6 +14,16 @@ _logger = logging.getLogger(__name__)
 
 SYSTEM = "base.group_system"
 FULL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def error_text(error):
+    """What a server answered, readable: imaplib puts the answer's bytes in its
+    exceptions, which would show as b'...'."""
+    if error.args and all(isinstance(arg, bytes) for arg in error.args):
+        return " ".join(arg.decode("utf-8", "replace") for arg in error.args)
+    return exception_to_unicode(error)
+
+
 MAILBOX_FIELDS = {
     "sat_mailbox_email",
     "sat_imap_host",
@@ -246,7 +256,7 @@ class ResPartner(models.Model):
             raise UserError(
                 self.env._(
                     "The IMAP server refused the connection: %(error)s",
-                    error=exception_to_unicode(error),
+                    error=error_text(error),
                 )
             ) from error
         finally:
@@ -278,11 +288,22 @@ class ResPartner(models.Model):
         if not server:
             raise UserError(self.env._("Fill in the IMAP settings and save first."))
         server.fetch_mail()
-        return True
+        self.invalidate_recordset(["sat_last_fetch_count", "sat_last_fetch_error"])
+        partner = self.sudo()
+        if partner.sat_last_fetch_error:
+            return self._sat_notify(partner.sat_last_fetch_error, kind="warning")
+        return self._sat_notify(
+            self.env._(
+                "Mails fetched: %(count)s. Each became a case or joined its thread.",
+                count=partner.sat_last_fetch_count,
+            )
+            if partner.sat_last_fetch_count
+            else self.env._("No new mail in the mailbox.")
+        )
 
-    def _sat_notify(self, message):
+    def _sat_notify(self, message, kind="success"):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"type": "success", "message": message, "sticky": False},
+            "params": {"type": kind, "message": message, "sticky": kind != "success"},
         }

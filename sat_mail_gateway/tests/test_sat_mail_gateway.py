@@ -35,6 +35,8 @@ class TestSatMailGateway(SatMailGatewayCase):
         with self.assertRaises(UserError) as error:
             self.acme.action_sat_test_incoming()
         self.assertIn("refused", str(error.exception))
+        self.assertIn("AUTHENTICATIONFAILED", str(error.exception))
+        self.assertNotIn("b'", str(error.exception), "the server's words, not bytes")
         with self._real_smtp():
             action = self.acme.action_sat_test_outgoing()
         self.assertEqual(action["params"]["type"], "success")

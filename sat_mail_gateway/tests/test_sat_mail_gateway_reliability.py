@@ -106,6 +106,26 @@ class TestSatMailGatewayIncoming(SatMailGatewayCase):
         self.assertEqual(
             cases.mapped("name"), ["Fetched by the first", "Fetched by the second"]
         )
+        # The button says what it did.
+        self.env.flush_all()
+        self.registry.enter_test_mode(self.cr)
+        try:
+            with self.registry.cursor() as cr:
+                partner = self.env(cr=cr, user=manager)["res.partner"]
+                nothing = partner.browse(self.acme.id).action_sat_fetch_now()
+                self.dovecot.deliver(
+                    "sat.acme",
+                    make_mail("ana@acme.example", "sat.acme@support.example", "A", "x"),
+                )
+                one = partner.browse(self.acme.id).action_sat_fetch_now()
+                self.acme.with_env(partner.env).sudo().sat_imap_port = 1
+                dead = partner.browse(self.acme.id).action_sat_fetch_now()
+        finally:
+            self.registry.leave_test_mode()
+        self.assertEqual(nothing["params"]["message"], "No new mail in the mailbox.")
+        self.assertIn("Mails fetched: 1.", one["params"]["message"])
+        self.assertEqual(dead["params"]["type"], "warning")
+        self.assertIn("Mailbox unreachable", dead["params"]["message"])
         self.assertEqual(cases.reporter_id, self.known)
 
     def test_mailbox_buttons_check_the_callers_rights(self):
