@@ -15,7 +15,7 @@ fi
 sed -i "s|^addons_path = .*|addons_path = $ROOT,$OCA_DIR/odoo/addons|" "$CONF"
 if ! db_exists "$OCA_DB"; then
     say "installing OCA helpdesk_mgmt into $OCA_DB"
-    createdb -T "$TEMPLATE_DB" "$OCA_DB"
+    copy_database "$TEMPLATE_DB" "$OCA_DB"
     odoo_bin -c "$CONF" -d "$OCA_DB" -i helpdesk_mgmt --stop-after-init >"$RUN_DIR/install-$OCA_DB.log" 2>&1 || {
         dropdb --if-exists "$OCA_DB"
         die "installing helpdesk_mgmt failed (see $RUN_DIR/install-$OCA_DB.log)"

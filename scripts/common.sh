@@ -171,10 +171,32 @@ ensure_template() {
     TEMPLATE_DB="$tmpl"
 }
 
+FILESTORE="$RUN_DIR/filestore/filestore"
+
+copy_database() {
+    # copy_database SRC DST: the database and its filestore (attachments: avatars, the
+    # company logo, the assets' colours). createdb -T copies only the database.
+    createdb -T "$1" "$2"
+    rm -rf "${FILESTORE:?}/$2"
+    if [ -d "$FILESTORE/$1" ]; then
+        mkdir -p "$FILESTORE"
+        cp -a "$FILESTORE/$1" "$FILESTORE/$2"
+    fi
+}
+
+check_filestore() {
+    # check_filestore DB: every stored attachment of DB has its file, or the run stops.
+    local missing=0 fname
+    while read -r fname; do
+        [ -f "$FILESTORE/$1/$fname" ] || missing=$((missing + 1))
+    done < <(psql -X -qtA -d "$1" -c "select store_fname from ir_attachment where store_fname is not null")
+    [ "$missing" = 0 ] || die "$missing attachments of database $1 have no file in $FILESTORE/$1"
+}
+
 new_database() {
     # new_database NAME: a fresh copy of the template with the SAT addons installed (demo data on).
     dropdb --if-exists "$1" 2>/dev/null || die "cannot drop database $1 (is a server still using it?)"
-    createdb -T "$TEMPLATE_DB" "$1"
+    copy_database "$TEMPLATE_DB" "$1"
     say "installing $SAT_ADDONS into $1"
     odoo_bin -c "$2" -d "$1" -i "$SAT_ADDONS" --stop-after-init >"$RUN_DIR/install-$1.log" 2>&1 || {
         tail -40 "$RUN_DIR/install-$1.log" >&2
@@ -183,6 +205,7 @@ new_database() {
     if grep -E " (ERROR|CRITICAL) " "$RUN_DIR/install-$1.log" >&2; then
         die "installing $SAT_ADDONS logged errors (see $RUN_DIR/install-$1.log)"
     fi
+    check_filestore "$1"
 }
 
 update_database() {
