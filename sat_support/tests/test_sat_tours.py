@@ -33,3 +33,23 @@ class TestSatTours(HttpCase):
         )
         self.assertEqual(self.env["mail.message"].search_count(case_messages), messages)
         self.assertEqual(self.env["mail.mail"].search_count([]), mails)
+
+    def test_reporter_offers_the_customers_contacts(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Contacts Roastery", "is_company": True}
+        )
+        self.env["res.partner"].create(
+            [
+                {"name": "Cora Contact", "parent_id": customer.id},
+                {"name": "Cora Elsewhere"},
+            ]
+        )
+        case = self.env["sat.case"].create(
+            {"name": "Tour: who reported it", "partner_id": customer.id}
+        )
+        self.start_tour(
+            f"/odoo/action-sat_support.sat_case_action/{case.id}",
+            "sat_case_reporter_tour",
+            login="admin",
+        )
+        self.assertFalse(case.is_cancel, "'Keep it' kept it")
