@@ -89,3 +89,16 @@ class TestSatPortal(HttpCase):
         self.assertIn("Someone else", page.text)
         wrong = self.url_open(f"/my/cases/{self.other_case.id}?access_token=wrong")
         self.assertNotIn("Someone else", wrong.text)
+
+    def test_cancelled_is_not_green_like_solved(self):
+        cancelled = self.env["sat.case"].create(
+            {"name": "Duplicate request", "partner_id": self.account.id}
+        )
+        cancelled.action_cancel()
+        self.assertTrue(cancelled.is_cancel)
+        self.authenticate("sat_portal", "sat_portal")
+        page = self.url_open(f"/my/cases/{cancelled.id}").text
+        self.assertIn("badge rounded-pill float-end text-bg-secondary", page)
+        self.assertNotIn("text-bg-success", page)
+        listing = self.url_open("/my/cases").text
+        self.assertIn("text-bg-secondary", listing)
