@@ -136,6 +136,27 @@ class TestSatBilling(SatCommon):
         with self.assertRaises(UserError):
             case.action_register_payment()
 
+    def test_confirm_and_pay_from_the_case(self):
+        case = self._create_solved_case([(self.service, 4)])  # 180.00 + 37.80 VAT
+        case.action_close()
+        self.assertEqual(case.invoice_ids.state, "draft")
+        self.assertFalse(case.payment_state)
+        action = case.with_user(self.billing_user).action_post_and_register_payment()
+        self.assertEqual(case.invoice_ids.state, "posted")
+        self.assertEqual(action["res_model"], "account.payment.register")
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.billing_user)
+            .with_context(**action["context"])
+            .create({"payment_date": fields.Date.today()})
+        )
+        self.assertAlmostEqual(wizard.amount, 217.8)
+        # Back on the case, not on the payment.
+        self.assertIs(wizard.action_create_payments(), True)
+        self.assertIn(case.payment_state, ("paid", "in_payment"))
+        with self.assertRaises(UserError):
+            case.action_post_and_register_payment()
+
     def test_credit_note_is_reflected(self):
         self.company.sat_invoice_auto_post = True
         case = self._create_solved_case([(self.service, 2)])
