@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from lxml import etree
 from psycopg2 import IntegrityError
 
 from odoo import fields
@@ -244,3 +245,31 @@ class TestSatCase(SatCommon):
             [("id", "=", 0)], ["stage_id"], ["stage_id"]
         )
         self.assertEqual(len(groups), self.env["sat.case.stage"].search_count([]))
+
+
+@tagged("post_install", "-at_install")
+class TestSatCaseViews(SatCommon):
+    """What the list and the kanban show at a glance."""
+
+    def _arch(self, view_type):
+        return self.env["sat.case"].get_views([(False, view_type)])["views"][view_type][
+            "arch"
+        ]
+
+    def test_list_rows_are_not_all_green_or_red(self):
+        arch = etree.fromstring(self._arch("list"))
+        for attribute in (
+            "decoration-success",
+            "decoration-danger",
+            "decoration-warning",
+        ):
+            self.assertIsNone(arch.get(attribute), attribute)
+        reference = arch.xpath("//field[@name='reference']")[0]
+        self.assertEqual(reference.get("width"), "130px", "SAT/2026/00042 fits")
+
+    def test_kanban_shows_sla_progress_and_labelled_deadlines(self):
+        arch = etree.fromstring(self._arch("kanban"))
+        self.assertEqual(arch.xpath("//progressbar")[0].get("field"), "sla_status")
+        text = " ".join(arch.itertext())
+        self.assertIn("Promised:", text)
+        self.assertIn("SLA:", text)
