@@ -1,4 +1,5 @@
 from collections import defaultdict
+from textwrap import shorten
 
 from babel.dates import format_timedelta
 
@@ -324,6 +325,19 @@ class SatCase(models.Model):
     )
     sla_time_left = fields.Char(string="Time Left", compute="_compute_sla_time_left")
 
+    # The service history of a serial, one line a case
+    symptom_text = fields.Char(
+        string="Symptom (text)", compute="_compute_history_texts"
+    )
+    solution_text = fields.Char(
+        string="Solution (text)",
+        compute="_compute_history_texts",
+        groups="base.group_user",
+    )
+    supplies_summary = fields.Char(
+        string="Supplies Used", compute="_compute_history_texts"
+    )
+
     # Stock
     picking_ids = fields.One2many("stock.picking", "sat_case_id", string="Transfers")
     picking_count = fields.Integer(compute="_compute_picking_count", compute_sudo=True)
@@ -366,6 +380,16 @@ class SatCase(models.Model):
             responsible = case.partner_id.commercial_partner_id.sat_responsible_id
             if responsible:
                 case.user_id = responsible
+
+    @api.depends("symptom", "solution", "line_ids.quantity", "line_ids.product_id")
+    def _compute_history_texts(self):
+        for case in self:
+            case.symptom_text = shorten(html2plaintext(case.symptom or ""), 160)
+            case.solution_text = shorten(html2plaintext(case.solution or ""), 160)
+            case.supplies_summary = ", ".join(
+                f"{line.quantity:g} × {line.product_id.display_name}"
+                for line in case.line_ids
+            )
 
     @api.depends("lot_id")
     def _compute_product_id(self):

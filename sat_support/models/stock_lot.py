@@ -38,6 +38,14 @@ class StockLot(models.Model):
                 "default_lot_id": self.id,
                 "default_product_id": self.product_id.id,
             },
-            views=sorted(action["views"], key=lambda view: view[1] != "list"),
+            views=[
+                (
+                    self.env.ref("sat_support.sat_case_view_list_service_history").id,
+                    "list",
+                ),
+                (False, "form"),
+            ],
+            view_mode="list,form",
         )
+        action.pop("search_view_id", None)
         return action

@@ -3,7 +3,7 @@ from datetime import timedelta
 from lxml import etree
 from psycopg2 import IntegrityError
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
@@ -216,6 +216,25 @@ class TestSatCase(SatCommon):
         self.assertEqual(self.env["sat.case"].search(action["domain"]), first | second)
         self.assertEqual(action["views"][0][1], "list")
         self.assertEqual(action["context"]["default_lot_id"], self.lot.id)
+        # What happened to the unit, not the SLA of the cases.
+        arch = self.env["sat.case"].get_views([action["views"][0]])["views"]["list"][
+            "arch"
+        ]
+        for fname in ("date_received", "date_closed", "symptom_text", "solution_text"):
+            self.assertIn(f'name="{fname}"', arch)
+        self.assertNotIn("sla_status", arch)
+        first.write(
+            {
+                "symptom": "<p>Leaks&nbsp;water</p>",
+                "solution": "<p>New <b>gasket</b></p>",
+                "line_ids": [
+                    Command.create({"product_id": self.pump.id, "quantity": 2})
+                ],
+            }
+        )
+        self.assertEqual(first.symptom_text, "Leaks water")
+        self.assertEqual(first.solution_text, "New *gasket*")
+        self.assertEqual(first.supplies_summary, f"2 × {self.pump.display_name}")
         # The customer's form counts the account's cases, on the account and
         # on its contacts.
         self.assertEqual(self.customer.with_user(self.sat_manager).sat_case_count, 3)
