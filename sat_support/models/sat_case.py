@@ -959,7 +959,11 @@ class SatCase(models.Model):
         )
 
     def action_print(self):
-        return self.env.ref("sat_support.sat_case_report_action").report_action(self)
+        # No "configure your document layout" first: the case sheet carries its own
+        # letterhead.
+        return self.env.ref("sat_support.sat_case_report_action").report_action(
+            self, config=False
+        )
 
     def action_view_invoices(self):
         self.ensure_one()

@@ -19,6 +19,12 @@ class TestSatCaseSheet(SatCommon):
             solution="<p>Replaced the pump</p>",
             line_ids=[Command.create({"product_id": self.pump.id, "quantity": 2})],
         )
+        # Even for an administrator of a company whose layout was never configured,
+        # Print prints: no layout dialog first.
+        self.company.external_report_layout_id = False
+        self.company.write({"street": "1 Roaster Lane", "city": "Vigo"})
+        action = case.with_user(self.env.ref("base.user_admin")).action_print()
+        self.assertEqual(action["type"], "ir.actions.report")
         action = case.with_user(self.sat_user).action_print()
         self.assertEqual(action["report_name"], "sat_support.report_sat_case")
         report = self.env.ref("sat_support.sat_case_report_action")
@@ -31,6 +37,9 @@ class TestSatCaseSheet(SatCommon):
         text = " ".join(page.extract_text() for page in reader.pages)
         text = " ".join(text.split())
         for expected in (
+            # The letterhead, in the page itself: wkhtmltopdf drops separate headers.
+            self.company.name,
+            "1 Roaster Lane",
             case.reference,
             "Cafetería Sol",
             "Ana Barista",
