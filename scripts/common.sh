@@ -7,6 +7,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUN_DIR="$ROOT/.run"
+# Odoo's data (filestores) lives with the databases, machine-wide: the template database is
+# shared by every checkout, and so must be its filestore.
+DATA_DIR=${SAT_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/sat}
+FILESTORE="$DATA_DIR/filestore"
 PYTHON=${PYTHON:-python3}
 SAT_ADDONS="sat_support,sat_mail_gateway,sat_reports"
 # Odoo addons the SAT addons stand on; cached once in a template database per Odoo build.
@@ -147,7 +151,7 @@ http_port = $3
 admin_passwd = admin
 without_demo = False
 log_level = warn
-data_dir = $RUN_DIR/filestore
+data_dir = $DATA_DIR
 EOF
 }
 
@@ -158,6 +162,10 @@ ensure_template() {
     local stamp tmpl
     stamp=$(cd /tmp && "$PYTHON" -c "import odoo.release as r, hashlib; print(hashlib.md5((r.version + '$BASE_ADDONS').encode()).hexdigest()[:8])")
     tmpl="sat_tmpl_$stamp"
+    if db_exists "$tmpl" && [ ! -d "$FILESTORE/$tmpl" ]; then
+        say "the template database $tmpl has no filestore in $FILESTORE: building it again"
+        dropdb "$tmpl"
+    fi
     if ! db_exists "$tmpl"; then
         say "building template database $tmpl with $BASE_ADDONS (about 90 s, once)"
         write_config "$RUN_DIR/template.conf" "$tmpl" 8099
@@ -170,8 +178,6 @@ ensure_template() {
     fi
     TEMPLATE_DB="$tmpl"
 }
-
-FILESTORE="$RUN_DIR/filestore/filestore"
 
 copy_database() {
     # copy_database SRC DST: the database and its filestore (attachments: avatars, the
