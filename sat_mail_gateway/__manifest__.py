@@ -22,4 +22,7 @@
         "views/sat_mail_gateway_failure_views.xml",
     ],
     "demo": ["demo/sat_case_stage_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["sat_mail_gateway/static/tests/tours/*.js"],
+    },
 }

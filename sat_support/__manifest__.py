@@ -42,6 +42,7 @@
     ],
     "assets": {
         "web.assets_tests": ["sat_support/static/tests/tours/*.js"],
+        "portal.assets_chatter": ["sat_support/static/src/portal/*.js"],
     },
     "demo": [
         "demo/sat_demo_products.xml",
