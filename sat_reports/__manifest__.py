@@ -13,6 +13,7 @@
     "images": ["static/description/screenshot_dashboard.png"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "assets": {
+        "web.assets_backend": ["sat_reports/static/src/dashboard/*"],
         "web.assets_tests": ["sat_reports/static/tests/tours/*.js"],
     },
     "data": [

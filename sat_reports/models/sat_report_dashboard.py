@@ -3,6 +3,17 @@ from datetime import datetime, time
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.tools.misc import format_amount
+
+
+def _field_label(record, fname):
+    return record._fields[fname]._description_string(record.env)
+
+
+def _hours(value):
+    """Hours as Odoo's float_time widget shows them: 5.5 → 05:30."""
+    minutes = round(value * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _measured(average):
@@ -91,6 +102,105 @@ class SatReportDashboard(models.TransientModel):
             dashboard.has_first_response = _measured(first_response)
             dashboard.has_hours_to_close = _measured(to_close)
             dashboard.warranty_cost = warranty or 0.0
+
+    @api.model
+    def get_dashboard_data(self):
+        """Figures and chart series for the dashboard client action: the user's
+        figures (record rules of ``sat.case.report``), in one call."""
+        dashboard = self.create({})
+        Report = self.env["sat.case.report"]
+        today = fields.Date.context_today(self)
+        year = datetime.combine(today.replace(day=1), time.min) - relativedelta(
+            months=11
+        )
+        types = dict(Report._fields["case_type"]._description_selection(self.env))
+        per_month = Report._read_group(
+            [("date_received", ">=", year)],
+            ["date_received:month", "case_type"],
+            ["nbr:sum"],
+        )
+        months = [(year + relativedelta(months=i)).strftime("%Y-%m") for i in range(12)]
+        series = {key: [0] * 12 for key in types}
+        for month, case_type, count in per_month:
+            index = months.index(month.strftime("%Y-%m"))
+            series[case_type][index] = count or 0
+        per_team = Report._read_group(
+            [("is_closed", "=", False)], ["team_id"], ["nbr:sum"], order="nbr:sum desc"
+        )
+        currency = dashboard.currency_id
+        return {
+            "kpis": [
+                {
+                    "name": "open_count",
+                    "label": _field_label(dashboard, "open_count"),
+                    "value": dashboard.open_count,
+                    "action": "action_open_list",
+                },
+                {
+                    "name": "breached_count",
+                    "label": _field_label(dashboard, "breached_count"),
+                    "value": dashboard.breached_count,
+                    "action": "action_open_breached",
+                    "danger": dashboard.breached_count > 0,
+                },
+                {
+                    "name": "month_received",
+                    "label": _field_label(dashboard, "month_received"),
+                    "value": dashboard.month_received,
+                    "action": "action_open_graph",
+                },
+                {
+                    "name": "month_closed",
+                    "label": _field_label(dashboard, "month_closed"),
+                    "value": dashboard.month_closed,
+                    "action": "action_open_graph",
+                },
+                {
+                    "name": "hours_first_response",
+                    "label": _field_label(dashboard, "hours_first_response"),
+                    "value": _hours(dashboard.hours_first_response)
+                    if dashboard.has_first_response
+                    else "–",
+                    "action": "action_open_pivot",
+                },
+                {
+                    "name": "hours_to_close",
+                    "label": _field_label(dashboard, "hours_to_close"),
+                    "value": _hours(dashboard.hours_to_close)
+                    if dashboard.has_hours_to_close
+                    else "–",
+                    "action": "action_open_pivot",
+                },
+                {
+                    "name": "amount_due",
+                    "label": _field_label(dashboard, "amount_due"),
+                    "value": format_amount(self.env, dashboard.amount_due, currency),
+                    "action": "action_open_list",
+                },
+                {
+                    "name": "warranty_cost",
+                    "label": _field_label(dashboard, "warranty_cost"),
+                    "value": format_amount(self.env, dashboard.warranty_cost, currency),
+                    "action": "action_open_pivot",
+                },
+            ],
+            "months": months,
+            "per_month": [
+                {"label": types[key], "data": data} for key, data in series.items()
+            ],
+            "per_team": {
+                "labels": [
+                    team.display_name or self.env._("No team") for team, _n in per_team
+                ],
+                "data": [count or 0 for _team, count in per_team],
+            },
+            "dashboard_id": dashboard.id,
+        }
+
+    def action_open_list(self):
+        return self._open_analysis(
+            self.env._("Open Cases"), "list", {"search_default_filter_open": 1}
+        )
 
     @api.model
     def action_open_dashboard(self):

@@ -386,6 +386,34 @@ class TestSatReports(SatReportsCommon):
         ]["arch"]
         self.assertIn("–", arch)
 
+    def test_dashboard_data_for_the_client_action(self):
+        data = self.env["sat.report.dashboard"].with_user(self.sat_manager)
+        data = data.get_dashboard_data()
+        kpis = {kpi["name"]: kpi for kpi in data["kpis"]}
+        dashboard = self._dashboard(self.sat_manager)
+        self.assertEqual(kpis["open_count"]["value"], dashboard.open_count)
+        self.assertEqual(len(data["months"]), 12)
+        self.assertEqual(
+            sorted(serie["label"] for serie in data["per_month"]),
+            ["Billable", "Courtesy", "Warranty"],
+        )
+        self.assertEqual(
+            sum(data["per_team"]["data"]), dashboard.open_count, "every open case"
+        )
+        with freeze_time("2099-06-01"):
+            data = (
+                self.env["sat.report.dashboard"]
+                .with_user(self.sat_manager)
+                .get_dashboard_data()
+            )
+        kpis = {kpi["name"]: kpi for kpi in data["kpis"]}
+        self.assertEqual(kpis["hours_first_response"]["value"], "–")
+        # Every card opens its analysis.
+        record = self.env["sat.report.dashboard"].browse(data["dashboard_id"])
+        for kpi in kpis.values():
+            action = getattr(record.with_user(self.sat_manager), kpi["action"])()
+            self.assertEqual(action["res_model"], "sat.case.report")
+
     def test_dashboard(self):
         dashboard = self._dashboard(self.sat_manager)
         [[open_count]] = (

@@ -3,7 +3,8 @@
 import {registry} from "@web/core/registry";
 import {stepUtils} from "@web_tour/tour_service/tour_utils";
 
-// A SAT manager opens the dashboard, then the graph of the cases per month.
+// A SAT manager opens the dashboard (figures as cards, charts), then the graph of the
+// cases per month.
 registry.category("web_tour.tours").add("sat_reports_tour", {
     url: "/odoo",
     steps: () => [
@@ -21,10 +22,14 @@ registry.category("web_tour.tours").add("sat_reports_tour", {
             run: "click",
         },
         {
-            trigger: ".o_field_widget[name=open_count]:contains('3')",
+            trigger: ".o_sat_kpi[data-name=open_count] .o_sat_kpi_value:contains('3')",
         },
         {
-            trigger: "button[name=action_open_graph]",
+            // The charts are drawn.
+            trigger: ".o_sat_dashboard canvas",
+        },
+        {
+            trigger: ".o_sat_chart_months",
             run: "click",
         },
         {
