@@ -1,4 +1,5 @@
-from odoo.tests import HttpCase, tagged
+from odoo import Command
+from odoo.tests import HttpCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -53,3 +54,29 @@ class TestSatTours(HttpCase):
             login="admin",
         )
         self.assertFalse(case.is_cancel, "'Keep it' kept it")
+
+    def test_team_and_responsible_shown_before_saving(self):
+        technician = new_test_user(
+            self.env,
+            "sat_tour_tech",
+            groups="sat_support.group_sat_user",
+            name="Tour Technician",
+        )
+        team = self.env["sat.team"].create(
+            {"name": "Tour Pool", "member_ids": [Command.set(technician.ids)]}
+        )
+        self.env["sat.case.category"].create({"name": "Tour Pumps", "team_id": team.id})
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Tour Assigned Roastery",
+                "is_company": True,
+                "sat_responsible_id": technician.id,
+            }
+        )
+        self.start_tour(
+            "/odoo/action-sat_support.sat_case_action/new",
+            "sat_case_assignment_tour",
+            login="admin",
+        )
+        case = self.env["sat.case"].search([("partner_id", "=", customer.id)])
+        self.assertEqual((case.team_id, case.user_id), (team, technician))
