@@ -86,19 +86,31 @@ class SatMailGatewayCase(TransactionCase):
             }
         )
 
-    def _fetch(self, *partners):
-        """Odoo's fetch cron on a test cursor: its per-mail commits stay in the test."""
+    def _as_cron(self, job):
+        """``job(env)`` on a test cursor, as a cron job runs: its commits stay in the
+        test."""
         self.env.flush_all()
         self.registry.enter_test_mode(self.cr)
         try:
             with self.registry.cursor() as cr:
-                servers = self.env(cr=cr)["fetchmail.server"].search(
-                    [("sat_partner_id", "in", [p.id for p in partners])]
-                )
-                servers.fetch_mail()
+                job(self.env(cr=cr))
         finally:
             self.registry.leave_test_mode()
         self.env.invalidate_all()
+
+    def _fetch(self, *partners):
+        """Odoo's fetch of these customers' mailboxes (the button, the cron)."""
+        self._as_cron(
+            lambda env: (
+                env["fetchmail.server"]
+                .search([("sat_partner_id", "in", [p.id for p in partners])])
+                .fetch_mail()
+            )
+        )
+
+    def _run_cron(self):
+        """One run of the SAT fetch cron job."""
+        self._as_cron(lambda env: env["fetchmail.server"]._cron_sat_fetch())
 
     @contextlib.contextmanager
     def _real_smtp(self):

@@ -365,14 +365,7 @@ class TestSatMailGateway(SatMailGatewayCase):
             "sat.bolt",
             make_mail("boss@bolt.example", "sat.bolt@support.example", "B", "x"),
         )
-        self.env.flush_all()
-        self.registry.enter_test_mode(self.cr)
-        try:
-            with self.registry.cursor() as cr:
-                self.env(cr=cr)["fetchmail.server"]._cron_sat_fetch()
-        finally:
-            self.registry.leave_test_mode()
-        self.env.invalidate_all()
+        self._run_cron()
         # ACME had more than a batch: it was taken again in the same run.
         self.assertEqual(self._cases(self.acme).mapped("name"), ["A0", "A1", "A2"])
         self.assertEqual(self._cases(self.bolt).mapped("name"), ["B"])

@@ -28,14 +28,7 @@ class TestSatMailGatewayIncoming(SatMailGatewayCase):
         servers = self.env["fetchmail.server"].search([("sat_partner_id", "!=", False)])
         (servers - self.acme.sat_fetchmail_server_id).sat_next_fetch = "2099-01-01"
         self.acme.sat_fetchmail_server_id.sat_next_fetch = False
-        self.env.flush_all()
-        self.registry.enter_test_mode(self.cr)
-        try:
-            with self.registry.cursor() as cr:
-                self.env(cr=cr)["fetchmail.server"]._cron_sat_fetch()
-        finally:
-            self.registry.leave_test_mode()
-        self.env.invalidate_all()
+        super()._run_cron()
 
     # ------------------------------------------------------------------ senders
     def test_mail_from_portal_contact_is_the_customers_case(self):

@@ -128,61 +128,42 @@ class SatReportDashboard(models.TransientModel):
             [("is_closed", "=", False)], ["team_id"], ["nbr:sum"], order="nbr:sum desc"
         )
         currency = dashboard.currency_id
+
+        def amount(value):
+            return format_amount(self.env, value, currency)
+
+        def hours(value, measured):
+            return _hours(value) if measured else "–"
+
+        # (field, shown value, the analysis it opens)
+        cards = [
+            ("open_count", dashboard.open_count, "action_open_list"),
+            ("breached_count", dashboard.breached_count, "action_open_breached"),
+            ("month_received", dashboard.month_received, "action_open_graph"),
+            ("month_closed", dashboard.month_closed, "action_open_graph"),
+            (
+                "hours_first_response",
+                hours(dashboard.hours_first_response, dashboard.has_first_response),
+                "action_open_pivot",
+            ),
+            (
+                "hours_to_close",
+                hours(dashboard.hours_to_close, dashboard.has_hours_to_close),
+                "action_open_pivot",
+            ),
+            ("amount_due", amount(dashboard.amount_due), "action_open_list"),
+            ("warranty_cost", amount(dashboard.warranty_cost), "action_open_pivot"),
+        ]
         return {
             "kpis": [
                 {
-                    "name": "open_count",
-                    "label": _field_label(dashboard, "open_count"),
-                    "value": dashboard.open_count,
-                    "action": "action_open_list",
-                },
-                {
-                    "name": "breached_count",
-                    "label": _field_label(dashboard, "breached_count"),
-                    "value": dashboard.breached_count,
-                    "action": "action_open_breached",
-                    "danger": dashboard.breached_count > 0,
-                },
-                {
-                    "name": "month_received",
-                    "label": _field_label(dashboard, "month_received"),
-                    "value": dashboard.month_received,
-                    "action": "action_open_graph",
-                },
-                {
-                    "name": "month_closed",
-                    "label": _field_label(dashboard, "month_closed"),
-                    "value": dashboard.month_closed,
-                    "action": "action_open_graph",
-                },
-                {
-                    "name": "hours_first_response",
-                    "label": _field_label(dashboard, "hours_first_response"),
-                    "value": _hours(dashboard.hours_first_response)
-                    if dashboard.has_first_response
-                    else "–",
-                    "action": "action_open_pivot",
-                },
-                {
-                    "name": "hours_to_close",
-                    "label": _field_label(dashboard, "hours_to_close"),
-                    "value": _hours(dashboard.hours_to_close)
-                    if dashboard.has_hours_to_close
-                    else "–",
-                    "action": "action_open_pivot",
-                },
-                {
-                    "name": "amount_due",
-                    "label": _field_label(dashboard, "amount_due"),
-                    "value": format_amount(self.env, dashboard.amount_due, currency),
-                    "action": "action_open_list",
-                },
-                {
-                    "name": "warranty_cost",
-                    "label": _field_label(dashboard, "warranty_cost"),
-                    "value": format_amount(self.env, dashboard.warranty_cost, currency),
-                    "action": "action_open_pivot",
-                },
+                    "name": fname,
+                    "label": _field_label(dashboard, fname),
+                    "value": value,
+                    "action": action,
+                    "danger": fname == "breached_count" and bool(value),
+                }
+                for fname, value, action in cards
             ],
             "months": months,
             "per_month": [
