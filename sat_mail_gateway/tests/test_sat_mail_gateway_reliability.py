@@ -28,7 +28,7 @@ class TestSatMailGatewayIncoming(SatMailGatewayCase):
         servers = self.env["fetchmail.server"].search([("sat_partner_id", "!=", False)])
         (servers - self.acme.sat_fetchmail_server_id).sat_next_fetch = "2099-01-01"
         self.acme.sat_fetchmail_server_id.sat_next_fetch = False
-        super()._run_cron()
+        return super()._run_cron()
 
     # ------------------------------------------------------------------ senders
     def test_mail_from_portal_contact_is_the_customers_case(self):
