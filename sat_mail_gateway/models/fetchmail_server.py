@@ -393,7 +393,8 @@ class FetchmailServer(models.Model):
         )
 
     def _sat_record_fetch(self, count, errors, more=False, reachable=True):
-        failures = 0 if reachable else self.sat_failure_count + 1
+        previous = self.sat_failure_count
+        failures = 0 if reachable else previous + 1
         # A mailbox with mails left over is due again at once; a dead one later and
         # later (5, 10, 20 ... minutes, at most 32 times the interval).
         minutes = self._sat_param("fetch_minutes", 5) * 2 ** min(
@@ -415,7 +416,7 @@ class FetchmailServer(models.Model):
         )
         if failures == self._sat_param("alert_after", 3):
             self._sat_report_dead(errors)
-        elif reachable:
+        elif reachable and previous >= self._sat_param("alert_after", 3):
             self.sat_partner_id.sudo().activity_feedback(
                 [MAILBOX_DOWN], feedback=self.env._("The mailbox works again.")
             )

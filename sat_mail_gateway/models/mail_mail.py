@@ -25,24 +25,31 @@ class MailMail(models.Model):
         """A customer's SMTP server sends the mails of that customer's cases, from
         its support address, and nothing else: any other mail naming it goes through
         the company's own servers. Checked when the mails leave, for the batch."""
-        strays = self.sudo().filtered(
-            lambda mail: (
-                mail.mail_server_id.sat_partner_id
-                and not mail._sat_is_mail_of(mail.mail_server_id.sat_partner_id)
+        named = self.sudo().filtered(lambda mail: mail.mail_server_id.sat_partner_id)
+        if named:
+            cases = (
+                self.env["sat.case"]
+                .sudo()
+                .browse(
+                    named.filtered(lambda m: m.model == "sat.case").mapped("res_id")
+                )
+                .exists()
             )
-        )
-        if strays:
-            strays.mail_server_id = False
+            owners = {case.id: case.partner_id.commercial_partner_id for case in cases}
+            named.filtered(
+                lambda mail: not mail._sat_is_mail_of(owners.get(mail.res_id))
+            ).mail_server_id = False
         return super()._split_by_mail_configuration()
 
-    def _sat_is_mail_of(self, account):
-        self.ensure_one()
-        if self.model != "sat.case" or not self.res_id:
-            return False
-        case = self.env["sat.case"].sudo().browse(self.res_id).exists()
-        return case.partner_id.commercial_partner_id == account and email_normalize(
-            self.email_from or ""
-        ) == email_normalize(account.sudo().sat_mailbox_email or "")
+    def _sat_is_mail_of(self, owner):
+        """A mail of a case of the server's customer, from its support address."""
+        account = self.mail_server_id.sat_partner_id
+        return (
+            self.model == "sat.case"
+            and owner == account
+            and email_normalize(self.email_from or "")
+            == email_normalize(account.sat_mailbox_email or "")
+        )
 
     # ------------------------------------------------------------------ retries
     def _postprocess_sent_message(

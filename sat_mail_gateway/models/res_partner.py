@@ -97,6 +97,7 @@ class ResPartner(models.Model):
         customer's SMTP server is chosen by it, so a domain or one of the company's
         addresses would send the company's mail through the customer's server."""
         partners = self.sudo().filtered("sat_mailbox_email")
+        own_domains = self._sat_own_domains() if partners else set()
         for partner in partners:
             address = partner.sat_mailbox_email.strip()
             normalized = email_normalize(address, strict=True)
@@ -113,7 +114,7 @@ class ResPartner(models.Model):
                         address=address,
                     )
                 )
-            if email_domain_extract(normalized) in self._sat_own_domains():
+            if email_domain_extract(normalized) in own_domains:
                 raise ValidationError(
                     self.env._(
                         "%(address)s is an address of your own company's domain: a "

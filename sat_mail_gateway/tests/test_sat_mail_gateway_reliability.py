@@ -40,7 +40,16 @@ class TestSatMailGatewayIncoming(SatMailGatewayCase):
             name="Pablo Portal",
         )
         portal.partner_id.parent_id = self.acme
-        self._deliver("sat.acme", "Pablo Portal <pablo@acme.example>", "Screen black")
+        raw = make_mail(
+            "Pablo Portal <pablo@acme.example>",
+            "sat.acme@support.example",
+            "Screen black",
+            "x",
+        )
+        # Delivered twice (a client's retry): the duplicate check holds for a mail
+        # processed as its author, an Odoo user.
+        self.dovecot.deliver("sat.acme", raw)
+        self.dovecot.deliver("sat.acme", raw)
         self._fetch(self.acme)
         case = self._cases(self.acme)
         self.assertEqual(case.name, "Screen black")
@@ -58,12 +67,7 @@ class TestSatMailGatewayIncoming(SatMailGatewayCase):
             ),
             "the portal contact is acknowledged",
         )
-        # The same mail again: the duplicate check holds for an Odoo user's mail too.
-        self.assertTrue(
-            self.env["sat.mail.gateway.message"].search(
-                [("case_id", "=", False), ("message_id", "!=", False)], limit=1
-            )
-        )
+        self.assertEqual(self.dovecot.unseen("sat.acme"), 0, "both read, one case")
 
     def test_mail_from_an_employee_is_the_customers_case(self):
         self._deliver(

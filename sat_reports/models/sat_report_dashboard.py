@@ -121,9 +121,13 @@ class SatReportDashboard(models.TransientModel):
         )
         months = [(year + relativedelta(months=i)).strftime("%Y-%m") for i in range(12)]
         series = {key: [0] * 12 for key in types}
+        position = {month: index for index, month in enumerate(months)}
         for month, case_type, count in per_month:
-            index = months.index(month.strftime("%Y-%m"))
-            series[case_type][index] = count or 0
+            # A case received in the first hours of the period may fall, in the
+            # user's time zone, in the month before: it is outside the chart.
+            index = position.get(month.strftime("%Y-%m"))
+            if index is not None:
+                series[case_type][index] = count or 0
         per_team = Report._read_group(
             [("is_closed", "=", False)], ["team_id"], ["nbr:sum"], order="nbr:sum desc"
         )
