@@ -57,12 +57,27 @@ class SatCaseReport(models.Model):
         readonly=True, help="Quantities of the supplies at their product's cost."
     )
     amount_invoiced = fields.Monetary(
-        string="Invoiced",
+        string="Invoiced (untaxed)",
         readonly=True,
-        help="Untaxed amount of the case's posted invoices, credit notes deducted.",
+        help="Untaxed amount of the case's lines in posted invoices, credit notes "
+        "deducted.",
     )
-    amount_paid = fields.Monetary(string="Paid", readonly=True)
-    amount_due = fields.Monetary(string="Due", readonly=True)
+    amount_invoiced_total = fields.Monetary(
+        string="Invoiced (tax incl.)",
+        readonly=True,
+        help="The same lines with their taxes, as the invoice shows them.",
+    )
+    amount_paid = fields.Monetary(
+        string="Paid (tax incl.)",
+        readonly=True,
+        help="What was paid of the case's invoices. An invoice grouping several "
+        "cases is shared out by the amounts of their lines, as on the case.",
+    )
+    amount_due = fields.Monetary(
+        string="Due (tax incl.)",
+        readonly=True,
+        help="What is left to pay of the case's invoices: the case's Amount Due.",
+    )
 
     @property
     def _table_query(self):
@@ -103,7 +118,8 @@ class SatCaseReport(models.Model):
                    COALESCE(sla.breached, 0) AS sla_breached,
                    COALESCE(supplies.cost, 0) AS supplies_cost,
                    COALESCE(invoiced.amount, 0) AS amount_invoiced,
-                   COALESCE(invoiced.amount - invoiced.due, 0) AS amount_paid,
+                   COALESCE(invoiced.total, 0) AS amount_invoiced_total,
+                   COALESCE(invoiced.total - invoiced.due, 0) AS amount_paid,
                    COALESCE(invoiced.due, 0) AS amount_due
             """
         )
@@ -141,16 +157,19 @@ class SatCaseReport(models.Model):
                  WHERE line.case_id = c.id
             ) supplies ON TRUE
             LEFT JOIN LATERAL (
-                -- A grouped invoice's payments are shared out among its lines.
+                -- The case's share of each invoice, as sat.case computes its
+                -- amount due: its lines' total with taxes over the invoice's.
                 SELECT sum(-item.balance) AS amount,
-                       sum(-item.balance * CASE WHEN move.amount_total_signed = 0
-                                                THEN 0
-                                                ELSE move.amount_residual_signed
-                                                     / move.amount_total_signed
-                                           END) AS due
+                       sum(share.ratio * move.amount_total_signed) AS total,
+                       sum(share.ratio * move.amount_residual_signed) AS due
                   FROM sat_case_line line
                   JOIN account_move_line item ON item.sat_case_line_id = line.id
                   JOIN account_move move ON move.id = item.move_id
+                  CROSS JOIN LATERAL (
+                      SELECT CASE WHEN move.amount_total = 0 THEN 0
+                                  ELSE item.price_total / move.amount_total
+                             END AS ratio
+                  ) share
                  WHERE line.case_id = c.id AND move.state = 'posted'
                    AND move.move_type IN ('out_invoice', 'out_refund')
             ) invoiced ON TRUE

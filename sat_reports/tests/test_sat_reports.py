@@ -176,9 +176,46 @@ class TestSatReports(SatReportsCommon):
         )._create_payments()
         self.env.flush_all()
         row = self._report(case)
+        # The amounts of the case and of its invoice, without and with tax.
         self.assertEqual(
-            (row.amount_invoiced, row.amount_paid, row.amount_due), (180.0, 90.0, 90.0)
+            (
+                row.amount_invoiced,
+                row.amount_invoiced_total,
+                row.amount_paid,
+                row.amount_due,
+            ),
+            (180.0, 217.8, 108.9, 108.9),
         )
+        self.assertEqual(row.amount_due, case.amount_residual)
+        self.assertEqual(row.amount_invoiced_total, case.invoice_ids.amount_total)
+
+    def test_grouped_invoice_as_on_the_cases(self):
+        # One invoice for two cases, part paid: each row shows what its case shows,
+        # and the rows add up to the invoice.
+        self.company.sat_invoice_on_close = False
+        cases = self._create_solved_case(
+            [(self.service, 1)]
+        ) | self._create_solved_case([(self.service, 3)])
+        cases.action_close()
+        self.env["sat.case.invoice.wizard"].with_context(
+            active_model="sat.case", active_ids=cases.ids
+        ).create({"grouped": True}).action_invoice()
+        invoice = cases.invoice_ids
+        invoice.action_post()
+        action = cases[0].action_register_payment()
+        self.env[action["res_model"]].with_context(**action["context"]).create(
+            {"amount": 100.0}
+        )._create_payments()
+        self.env.flush_all()
+        rows = self._report(cases).sorted(lambda row: row.case_id.id)
+        self.assertEqual(rows.mapped("amount_due"), cases.mapped("amount_residual"))
+        self.assertAlmostEqual(
+            sum(rows.mapped("amount_due")), invoice.amount_residual, places=2
+        )
+        self.assertAlmostEqual(
+            sum(rows.mapped("amount_invoiced_total")), invoice.amount_total, places=2
+        )
+        self.assertAlmostEqual(sum(rows.mapped("amount_paid")), 100.0, places=2)
 
     def test_units_sold_and_failure_rate(self):
         row = self.env["sat.product.failure.report"].search(
@@ -483,6 +520,11 @@ class TestSatReportExport(SatReportsCommon):
         self.assertEqual(summary["Supplies Cost"], 60.0)
         self.assertEqual(summary["Hours to Close"], 48.0)
         self.assertEqual(summary["SLA breached per case"], "=IF(B6=0,0,B11/B6)")
+        self.assertEqual(
+            summary["Share of the invoiced amount paid"], "=IF(B14=0,0,B15/B14)"
+        )
+        self.assertIn("Invoiced (untaxed)", summary)
+        self.assertIn("Invoiced (tax incl.)", summary)
 
         months = book["By Month"]
         self.assertEqual(months.freeze_panes, "A2")
@@ -505,13 +547,20 @@ class TestSatReportExport(SatReportsCommon):
             pareto, [["Product Defect", 4, 0.8, 0.8], ["Billing Incident", 1, 0.2, 1.0]]
         )
         self.assertEqual(len(causes._charts), 1, "the Pareto chart")
+        # Columns of cases, with the cumulative share as a line on a 0-100 % axis.
+        column, line = causes._charts[0]._charts
+        self.assertEqual((column.tagname, line.tagname), ("barChart", "lineChart"))
+        self.assertEqual(column.series[0].val.numRef.f, "'Root Causes'!$B$3:$B$4")
+        self.assertEqual(line.series[0].val.numRef.f, "'Root Causes'!$D$3:$D$4")
+        self.assertEqual(line.y_axis.scaling.max, 1)
+        self.assertNotEqual(line.y_axis.axId, column.y_axis.axId, "its own axis")
         values = [cell.value for row in causes.iter_rows() for cell in row]
         self.assertIn("RPT-0001", values)
         self.assertIn(90, values)
 
         cases = book["Cases"]
         self.assertEqual(cases.max_row, 6)
-        self.assertEqual(cases.auto_filter.ref, "A1:W6")
+        self.assertEqual(cases.auto_filter.ref, "A1:X6")
         self.assertEqual(cases["A1"].value, "Reference")
         self.assertEqual(
             sorted(cases.cell(row, 1).value for row in range(2, 7)),

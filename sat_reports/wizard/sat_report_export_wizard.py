@@ -21,6 +21,7 @@ MEASURES = [
     ("sla_breached", "sum", "int"),
     ("supplies_cost", "sum", "money"),
     ("amount_invoiced", "sum", "money"),
+    ("amount_invoiced_total", "sum", "money"),
     ("amount_paid", "sum", "money"),
     ("amount_due", "sum", "money"),
 ]
@@ -52,6 +53,7 @@ CASE_COLUMNS = [
     ("sla_breached", "int"),
     ("supplies_cost", "money"),
     ("amount_invoiced", "money"),
+    ("amount_invoiced_total", "money"),
     ("amount_paid", "money"),
     ("amount_due", "money"),
 ]
@@ -298,19 +300,26 @@ class _Writer:
                 sheet.write_number(row, 1, value or 0, self.formats[fmt])
             row += 1
         # Shares as formulas, so that they follow an edited figure.
-        first = 6  # Excel row of "Cases"
-        sheet.write(row, 0, self._("SLA breached per case"))
-        sheet.write_formula(
-            row, 1, f"=IF(B{first}=0,0,B{first + 5}/B{first})", self.formats["percent"]
-        )
-        row += 1
-        sheet.write(row, 0, self._("Share of the invoiced amount paid"))
-        sheet.write_formula(
-            row,
-            1,
-            f"=IF(B{first + 7}=0,0,B{first + 8}/B{first + 7})",
-            self.formats["percent"],
-        )
+        cell = {
+            fname: f"B{6 + index}" for index, (fname, _a, _f) in enumerate(MEASURES)
+        }
+        shares = [
+            (self._("SLA breached per case"), "sla_breached", "nbr"),
+            (
+                self._("Share of the invoiced amount paid"),
+                "amount_paid",
+                "amount_invoiced_total",
+            ),
+        ]
+        for label, part, whole in shares:
+            sheet.write(row, 0, label)
+            sheet.write_formula(
+                row,
+                1,
+                f"=IF({cell[whole]}=0,0,{cell[part]}/{cell[whole]})",
+                self.formats["percent"],
+            )
+            row += 1
 
     def breakdown(self, title, rows, chart=None):
         sheet = self.workbook.add_worksheet(title)

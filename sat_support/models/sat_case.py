@@ -308,7 +308,12 @@ class SatCase(models.Model):
         index=True,
     )
     amount_residual = fields.Monetary(
-        string="Amount Due", compute="_compute_payment_state", store=True
+        string="Amount Due",
+        compute="_compute_payment_state",
+        store=True,
+        help="What is left to pay of the case's invoices, taxes included (credit "
+        "notes deducted). An invoice grouping several cases is shared out by the "
+        "amounts of their lines.",
     )
 
     # SLA
@@ -522,6 +527,7 @@ class SatCase(models.Model):
 
     @api.depends(
         "line_ids.invoice_line_ids.parent_state",
+        "line_ids.invoice_line_ids.price_total",
         "line_ids.invoice_line_ids.move_id.payment_state",
         "line_ids.invoice_line_ids.move_id.amount_residual",
     )
@@ -537,10 +543,23 @@ class SatCase(models.Model):
                     else {"partial"}
                 )
             case.payment_state = states.pop() if states else False
-            case.amount_residual = sum(
-                move.amount_residual * (-1 if move.move_type == "out_refund" else 1)
-                for move in posted
-            )
+            case.amount_residual = case._get_amount_due(posted)
+
+    def _get_amount_due(self, moves):
+        """The case's share of what is left to pay on ``moves``: an invoice that
+        groups several cases is shared out by the amounts (taxes included) of their
+        lines, so that the cases' amounts add up to the invoice's, never to more.
+        The statistics (sat_reports) share it out the same way."""
+        self.ensure_one()
+        items = self.line_ids.invoice_line_ids
+        due = 0.0
+        for move in moves:
+            if not move.amount_total:
+                continue
+            total = sum((items & move.invoice_line_ids).mapped("price_total"))
+            sign = -1 if move.move_type == "out_refund" else 1
+            due += sign * move.amount_residual * total / move.amount_total
+        return self.currency_id.round(due)
 
     @api.depends("sla_ids.status", "sla_ids.deadline", "sla_ids.reached_date")
     def _compute_sla_status(self):

@@ -265,6 +265,32 @@ class TestSatBilling(SatCommon):
         self.assertIn(f"{open_case.reference} is not closed yet", wizard.summary)
         self.assertEqual(cases[:3].mapped("invoice_status"), ["invoiced"] * 3)
 
+    def test_grouped_invoice_due_shared_out(self):
+        # One invoice for two cases of a customer (54.45 and 108.90 with VAT),
+        # 63.35 paid: each case shows its share of the 100.00 left, not 100.00
+        # each, so that the cases add up to the invoice.
+        self.company.sat_invoice_on_close = False
+        cases = self._create_solved_case(
+            [(self.service, 1)]
+        ) | self._create_solved_case([(self.service, 2)])
+        cases.action_close()
+        self.env["sat.case.invoice.wizard"].with_context(
+            active_model="sat.case", active_ids=cases.ids
+        ).create({"grouped": True}).action_invoice()
+        invoice = cases.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.amount_total, 163.35)
+        invoice.action_post()
+        action = cases[0].action_register_payment()
+        self.env[action["res_model"]].with_context(**action["context"]).create(
+            {"amount": 63.35}
+        )._create_payments()
+        self.assertEqual(cases.mapped("payment_state"), ["partial", "partial"])
+        self.assertEqual(cases.mapped("amount_residual"), [33.33, 66.67])
+        self.assertAlmostEqual(
+            sum(cases.mapped("amount_residual")), invoice.amount_residual, places=2
+        )
+
     def test_batch_one_invoice_per_case(self):
         self.company.sat_invoice_on_close = False
         cases = self._create_solved_case(
