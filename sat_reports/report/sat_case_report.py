@@ -43,7 +43,8 @@ class SatCaseReport(models.Model):
         string="Hours to First Response",
         aggregator="avg",
         readonly=True,
-        help="From reception to the first public message of a staff member.",
+        help="From reception to the case's First Response: the first public answer "
+        "of a staff member, as the SLA policies count it.",
     )
     hours_to_close = fields.Float(
         string="Hours to Close", aggregator="avg", readonly=True
@@ -108,7 +109,7 @@ class SatCaseReport(models.Model):
                    COALESCE(c.is_closed, FALSE) AS is_closed,
                    COALESCE(c.is_cancel, FALSE) AS is_cancel,
                    1 AS nbr,
-                   EXTRACT(EPOCH FROM response.date - c.date_received) / 3600
+                   EXTRACT(EPOCH FROM c.date_first_response - c.date_received) / 3600
                        AS hours_first_response,
                    EXTRACT(EPOCH FROM c.date_closed - c.date_received) / 3600
                        AS hours_to_close,
@@ -125,7 +126,6 @@ class SatCaseReport(models.Model):
         )
 
     def _from(self):
-        comment = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
         return SQL(
             """
             FROM sat_case c
@@ -133,15 +133,6 @@ class SatCaseReport(models.Model):
             LEFT JOIN res_partner partner ON partner.id = c.partner_id
             LEFT JOIN product_product product ON product.id = c.product_id
             LEFT JOIN product_template template ON template.id = product.product_tmpl_id
-            LEFT JOIN LATERAL (
-                SELECT min(message.date) AS date
-                  FROM mail_message message
-                  JOIN res_users staff ON staff.partner_id = message.author_id
-                                      AND NOT staff.share
-                 WHERE message.model = 'sat.case' AND message.res_id = c.id
-                   AND message.message_type = 'comment'
-                   AND message.subtype_id = %(comment)s
-            ) response ON TRUE
             LEFT JOIN LATERAL (
                 SELECT count(*) FILTER (WHERE status.status = 'met') AS met,
                        count(*) FILTER (WHERE status.status = 'breached') AS breached
@@ -173,8 +164,7 @@ class SatCaseReport(models.Model):
                  WHERE line.case_id = c.id AND move.state = 'posted'
                    AND move.move_type IN ('out_invoice', 'out_refund')
             ) invoiced ON TRUE
-            """,
-            comment=comment,
+            """
         )
 
     def _where(self):

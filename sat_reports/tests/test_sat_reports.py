@@ -136,17 +136,22 @@ class TestSatReports(SatReportsCommon):
     def test_case_figures(self):
         # The customer's own message and an internal note are no answer; the first
         # public message of the team is, three hours after reception.
-        self.case_b.message_post(
-            body="Any news?", message_type="comment", author_id=self.customer.id
-        ).date = datetime(2026, 2, 2, 10, 30)
-        self.case_b.with_user(self.sat_user_company_2).message_post(
-            body="Checking", subtype_xmlid="mail.mt_note"
-        ).sudo().date = datetime(2026, 2, 2, 11, 0)
-        self.case_b.with_user(self.sat_user_company_2).message_post(
-            body="We are on it",
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-        ).sudo().date = datetime(2026, 2, 2, 13, 0)
+        with freeze_time(datetime(2026, 2, 2, 10, 30)):
+            self.case_b.message_post(
+                body="Any news?", message_type="comment", author_id=self.customer.id
+            )
+        with freeze_time(datetime(2026, 2, 2, 11, 0)):
+            self.case_b.with_user(self.sat_user_company_2).message_post(
+                body="Checking", subtype_xmlid="mail.mt_note"
+            )
+        for hour in (13, 15):  # the first answer counts, not the next one
+            with freeze_time(datetime(2026, 2, 2, hour, 0)):
+                self.case_b.with_user(self.sat_user_company_2).message_post(
+                    body="We are on it",
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
+        self.assertEqual(self.case_b.date_first_response, datetime(2026, 2, 2, 13, 0))
         self.env.flush_all()
         rows = self._report(self.cases)
         self.assertEqual(rows.mapped("nbr"), [1] * 5)

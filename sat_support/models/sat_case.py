@@ -329,6 +329,15 @@ class SatCase(models.Model):
         string="SLA Deadline", compute="_compute_sla_status", store=True, index=True
     )
     sla_time_left = fields.Char(string="Time Left", compute="_compute_sla_time_left")
+    date_first_response = fields.Datetime(
+        string="First Response",
+        readonly=True,
+        copy=False,
+        help="When a staff member first answered the customer publicly (a message "
+        "sent from the case or the portal; internal notes and automatic mails are "
+        "no answer). SLA policies that target the first response and the "
+        "statistics both count from reception to this date.",
+    )
 
     # The service history of a serial, one line a case
     symptom_text = fields.Char(
@@ -758,6 +767,20 @@ class SatCase(models.Model):
             ]
         return super().message_post(**kwargs)
 
+    def _message_post_after_hook(self, message, msg_values):
+        """The first public answer of a staff member is the case's first response,
+        for its SLA and for the statistics alike."""
+        res = super()._message_post_after_hook(message, msg_values)
+        if (
+            not self.date_first_response
+            and message.message_type == "comment"
+            and message.subtype_id == self.env.ref("mail.mt_comment")
+            and message.author_id.user_ids.filtered(lambda user: not user.share)
+        ):
+            self.sudo().date_first_response = message.date
+            self._sla_on_first_response()
+        return res
+
     def _creation_subtype(self):
         return self.env.ref("sat_support.mt_case_new")
 
@@ -920,19 +943,20 @@ class SatCase(models.Model):
                 if sla not in current and sla._applies_to(case)
             ]
         created = Status.create(Status._prepare_values(pairs))
-        created.filtered(
-            lambda s: s.case_id.stage_id.sequence >= s.target_stage_id.sequence
-        )._reach()
+        created.filtered(lambda s: s.sla_id._is_reached_by(s.case_id))._reach()
         Status._check_sla(created.ids)
+
+    def _sla_on_first_response(self):
+        self.sudo().sla_ids.filtered(
+            lambda s: not s.reached_date and s.sla_id.target == "first_response"
+        )._reach()
 
     def _sla_on_stage_change(self):
         statuses = self.sudo().sla_ids.filtered(lambda s: not s.reached_date)
         cancelled = statuses.filtered(lambda s: s.case_id.is_cancel)
         cancelled.unlink()
         statuses -= cancelled
-        reached = statuses.filtered(
-            lambda s: s.case_id.stage_id.sequence >= s.target_stage_id.sequence
-        )
+        reached = statuses.filtered(lambda s: s.sla_id._is_reached_by(s.case_id))
         reached._reach()
         statuses -= reached
         paused = statuses.filtered(

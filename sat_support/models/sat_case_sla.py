@@ -32,6 +32,7 @@ class SatCaseSla(models.Model):
         "sat.sla", string="SLA Policy", required=True, ondelete="cascade"
     )
     company_id = fields.Many2one(related="case_id.company_id", store=True)
+    target = fields.Selection(related="sla_id.target")
     target_stage_id = fields.Many2one(related="sla_id.stage_id")
     deadline = fields.Datetime(required=True, index=True)
     warning_date = fields.Datetime(required=True)

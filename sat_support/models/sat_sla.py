@@ -39,10 +39,17 @@ class SatSla(models.Model):
         "res.partner.category", string="Customer Tags", help="Empty: every customer."
     )
     # The target
+    target = fields.Selection(
+        [("stage", "A Stage Reached"), ("first_response", "The First Response")],
+        default="stage",
+        required=True,
+        help="A stage: the SLA is met when the case reaches this stage or a later "
+        "one. The first response: when a staff member first answers the customer "
+        "publicly (the case's First Response), or the case is closed.",
+    )
     stage_id = fields.Many2one(
         "sat.case.stage",
         string="Target Stage",
-        required=True,
         help="The SLA is met when the case reaches this stage or a later one.",
     )
     time = fields.Float(
@@ -69,6 +76,24 @@ class SatSla(models.Model):
         help="The clock stops while the case is in these stages (e.g. waiting for "
         "the customer).",
     )
+
+    @api.constrains("target", "stage_id")
+    def _check_target(self):
+        for sla in self:
+            if sla.target == "stage" and not sla.stage_id:
+                raise ValidationError(
+                    self.env._(
+                        "The SLA %(sla)s needs the stage the cases must reach.",
+                        sla=sla.name,
+                    )
+                )
+
+    def _is_reached_by(self, case):
+        """Whether ``case`` already meets this policy's target."""
+        self.ensure_one()
+        if self.target == "first_response":
+            return bool(case.date_first_response or case.is_closed)
+        return case.stage_id.sequence >= self.stage_id.sequence
 
     @api.constrains("time", "warning_ratio")
     def _check_time(self):

@@ -47,6 +47,12 @@ class TestSatCase(SatCommon):
         self.assertEqual(case.partner_email, "ana@cafeteria-sol.example")
         self.assertFalse(case.date_closed)
         self.assertEqual(self.customer.with_user(self.sat_user).sat_case_count, 1)
+        # The creation is one message, with no "None → value" changes logged after
+        # it, even once the transaction ends and the case is read again.
+        self.cr.flush()
+        case.with_user(self.sat_user).web_read({"sla_status": {}, "team_id": {}})
+        self.cr.flush()
+        self.assertFalse(case.sudo().message_ids.tracking_value_ids)
 
     def test_new_customer_and_contact_created_on_the_spot(self):
         """Someone reports on behalf of a customer that is not in the system yet."""

@@ -3,6 +3,7 @@ from datetime import datetime
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .common import SatCommon, office_hours_calendar
@@ -153,6 +154,80 @@ class TestSatSla(SatSlaCommon):
         self.assertEqual(
             case.sla_status, "met", "a reached target is never breached later"
         )
+
+    def _first_response_sla(self):
+        return self.env["sat.sla"].create(
+            {
+                "name": "Answer in 2 hours",
+                "target": "first_response",
+                "time": 2,
+                "calendar_id": self.calendar.id,
+                "team_ids": [Command.set(self.team.ids)],
+            }
+        )
+
+    def test_met_by_the_first_public_answer_of_the_team(self):
+        # Friday 17:00 + 2 working hours: Monday 10:00. Neither the customer's own
+        # message, nor an internal note, nor a stage change is an answer.
+        sla = self._first_response_sla()
+        case = self._sla_case()
+        status = case.sla_ids.filtered(lambda s: s.sla_id == sla)
+        self.assertEqual(status.deadline, datetime(2026, 11, 23, 10, 0))
+        with freeze_time("2026-11-23 08:30:00"):
+            case.message_post(
+                body="Any news?",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                author_id=self.customer.id,
+            )
+            case.with_user(self.sat_user).message_post(
+                body="Looking", subtype_xmlid="mail.mt_note"
+            )
+            case.with_user(self.sat_user).stage_id = self.stage_diagnosis
+        self.assertFalse(status.reached_date)
+        self.assertFalse(case.date_first_response)
+        with freeze_time("2026-11-23 09:15:00"):
+            case.with_user(self.sat_user).message_post(
+                body="A technician comes tomorrow",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        self.assertEqual(case.date_first_response, datetime(2026, 11, 23, 9, 15))
+        self.assertEqual(
+            (status.status, status.reached_date),
+            ("met", datetime(2026, 11, 23, 9, 15)),
+        )
+        self.assertEqual(case.sla_status, "on_track", "the solving SLA still runs")
+        with freeze_time("2026-11-23 11:00:00"):
+            case.with_user(self.sat_user).message_post(
+                body="Again",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        self.assertEqual(case.date_first_response, datetime(2026, 11, 23, 9, 15))
+
+    def test_first_response_late_or_never(self):
+        self._first_response_sla()
+        late, closed = self._sla_case(), self._sla_case(solution="<p>Fixed</p>")
+        with freeze_time("2026-11-23 11:00:00"):
+            late.with_user(self.sat_user).message_post(
+                body="Sorry for the wait",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        with freeze_time("2026-11-23 09:00:00"):
+            closed.action_close()  # solved without a word: nothing left to answer
+        self.assertEqual(
+            sorted(late.sla_ids.mapped("status")), ["breached", "on_track"]
+        )
+        self.assertEqual(closed.sla_ids.mapped("status"), ["met", "met"])
+        self.assertFalse(closed.date_first_response)
+
+    def test_stage_target_needs_a_stage(self):
+        with self.assertRaisesRegex(ValidationError, "needs the stage"):
+            self.env["sat.sla"].create(
+                {"name": "No target", "time": 2, "calendar_id": self.calendar.id}
+            )
 
     def test_reached_late_is_breached(self):
         case = self._sla_case(solution="<p>Fixed</p>")
