@@ -161,7 +161,8 @@ class TestSatSlaCronConcurrency(TransactionCase):
             warned_a = env_a["sat.case.sla"]._cron_check_sla()
             # Worker B runs while A's transaction still holds the rows.
             warned_b = env_b["sat.case.sla"]._cron_check_sla()
-            self.assertEqual(warned_a.case_id.id, self.ids["case"])
+            # Demo cases of the database may be due too: this case is A's.
+            self.assertIn(self.ids["case"], warned_a.case_id.ids)
             self.assertFalse(
                 warned_b.filtered(lambda s: s.case_id.id == self.ids["case"])
             )
