@@ -20,6 +20,7 @@
         "views/res_partner_views.xml",
         "views/sat_case_stage_views.xml",
         "views/sat_mail_gateway_failure_views.xml",
+        "views/sat_classification_rule_views.xml",
     ],
     "demo": ["demo/sat_case_stage_demo.xml"],
     "assets": {

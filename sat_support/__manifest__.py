@@ -29,6 +29,7 @@
         "views/sat_case_category_views.xml",
         "views/sat_team_views.xml",
         "views/sat_sla_views.xml",
+        "views/sat_classification_rule_views.xml",
         "views/sat_case_line_views.xml",
         "views/sat_case_views.xml",
         "views/res_partner_views.xml",

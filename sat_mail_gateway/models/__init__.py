@@ -7,3 +7,4 @@ from . import sat_case_stage
 from . import sat_case
 from . import mail_thread
 from . import mail_mail
+from . import sat_classification_rule

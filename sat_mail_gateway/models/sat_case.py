@@ -55,7 +55,20 @@ class SatCase(models.Model):
             "fetchmail_server_id": server.id,
             **(custom_values or {}),
         }
+        # Classified before it is created, so that the category's team and member
+        # take it in the same transaction, as for a case typed in the form.
+        values.update(
+            self.with_context(sat_mailbox_id=server.id)._classify_values(
+                values, sender_email=msg_dict.get("email_from")
+            )
+        )
         return super().message_new(msg_dict, values)
+
+    @api.model
+    def _get_classification_facts(self, vals, sender_email):
+        facts = super()._get_classification_facts(vals, sender_email)
+        facts["mailbox_id"] = self.env.context.get("sat_mailbox_id")
+        return facts
 
     def message_update(self, msg_dict, update_vals=None):
         """A customer's answer moves a case waiting for it (see the stage's

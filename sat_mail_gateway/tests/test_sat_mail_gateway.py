@@ -149,6 +149,84 @@ class TestSatMailGateway(SatMailGatewayCase):
             first.stage_id, self.env.ref("sat_support.sat_case_stage_in_progress")
         )
 
+    def test_mail_classified_then_routed(self):
+        """A mail about a double charge reaches the billing team's member, and the
+        serial it names becomes the case's, in the fetch's own transaction."""
+        billing = self.env.ref("sat_support.sat_case_category_billing")
+        defect = self.env.ref("sat_support.sat_case_category_product_defect")
+        clerk = new_test_user(
+            self.env, "billing_clerk", groups="sat_support.group_sat_user"
+        )
+        billing.team_id = self.env["sat.team"].create(
+            {
+                "name": "Billing (mail test)",
+                "member_ids": [fields.Command.set(clerk.ids)],
+                "assign_method": "round_robin",
+            }
+        )
+        self.acme.sat_responsible_id = False  # else the responsible takes every case
+        product = self.env["product.product"].create(
+            {"name": "Mail Test Machine", "is_storable": True, "tracking": "serial"}
+        )
+        lot = self.env["stock.lot"].create(
+            {"name": "MT-2026-77", "product_id": product.id}
+        )
+        history = [
+            (billing, "Cobro duplicado", "Nos habéis cobrado dos veces la factura."),
+            (billing, "Double charge", "You charged us twice for the same invoice."),
+            (
+                billing,
+                "Error factura",
+                "El importe de la factura no es el del presupuesto.",
+            ),
+            (defect, "Fuga", "La máquina pierde agua por debajo del grupo."),
+            (defect, "Leak", "The machine is leaking water under the group head."),
+            (defect, "Ruido", "El molinillo hace un ruido fuerte y se para."),
+        ]
+        self.env["sat.case"].create(
+            [
+                {
+                    "name": subject,
+                    "symptom": body,
+                    "partner_id": self.bolt.id,
+                    "category_id": category.id,
+                    "stage_id": self.env.ref("sat_support.sat_case_stage_closed").id,
+                    "solution": "<p>Done</p>",
+                    "case_type": "courtesy",
+                }
+                for category, subject, body in history
+            ]
+            + [{"name": "Installed", "partner_id": self.acme.id, "lot_id": lot.id}]
+        )
+        self.env["sat.case.classifier.term"]._train(self.env.company)
+        for subject, body in (
+            (
+                "Reclamacion",
+                (
+                    "Hola,\nnos habeis cobrado dos veces la factura de noviembre.\n\n"
+                    "Un saludo,\nAna\n\nAVISO LEGAL: este mensaje es confidencial."
+                ),
+            ),
+            ("Fuga en MT-2026-77", "La maquina pierde agua desde esta mañana."),
+        ):
+            self.dovecot.deliver(
+                "sat.acme",
+                make_mail(
+                    "Ana Known <ana@acme.example>",
+                    "sat.acme@support.example",
+                    subject,
+                    body,
+                ),
+            )
+        self._fetch(self.acme)
+        charge, leak = self._cases(self.acme).filtered(lambda c: c.name != "Installed")
+        self.assertEqual(
+            (charge.category_id, charge.category_origin), (billing, "learned")
+        )
+        self.assertEqual((charge.team_id, charge.user_id), (billing.team_id, clerk))
+        self.assertEqual(leak.category_id, defect)
+        self.assertEqual((leak.lot_id, leak.product_id), (lot, product))
+
     def test_reply_found_by_reference_in_subject(self):
         case = self.env["sat.case"].create(
             {"name": "Old case", "partner_id": self.acme.id}
@@ -345,7 +423,7 @@ class TestSatMailGateway(SatMailGatewayCase):
         self._deliver_requests(10)
         # Ten mails in one group: each case with its SLA, assignment mail and
         # acknowledgement; what Odoo reads for every mail is read once for the group.
-        with self.assertQueryCount(1053):
+        with self.assertQueryCount(1062):
             self._fetch(self.acme)
         self.assertEqual(len(self._cases(self.acme)), 21)
         self.assertGreater(one_by_one, 1300, "a commit per mail reads it all again")

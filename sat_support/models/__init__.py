@@ -3,6 +3,7 @@ from . import sat_case_category
 from . import sat_team
 from . import sat_case_sla
 from . import sat_case
+from . import sat_case_classification
 from . import sat_case_line
 from . import res_partner
 from . import stock_lot
@@ -13,3 +14,5 @@ from . import account_move
 from . import res_company
 from . import res_config_settings
 from . import sat_sla
+from . import sat_case_classifier_term
+from . import sat_classification_rule

@@ -12,3 +12,4 @@ from . import test_sat_communication
 from . import test_sat_portal
 from . import test_sat_tours
 from . import test_sat_rights
+from . import test_sat_classification

@@ -40,7 +40,8 @@ registry.category("web_tour.tours").add("sat_case_assignment_tour", {
             run: "click",
         },
         {
-            trigger: ".o_breadcrumb .active:contains('Tour: pump leaks')",
+            // Saved, not only named: the reference comes from the server.
+            trigger: ".o_form_saved .o_field_widget[name=reference]:contains('SAT/')",
         },
     ],
 });
