@@ -34,6 +34,9 @@ class SatRepeatFailureReport(models.Model):
         string="Days Since Previous Case", aggregator="avg", readonly=True
     )
     repeat_count = fields.Integer(string="# Repeat Failures", readonly=True)
+    under_warranty = fields.Boolean(
+        readonly=True, help="The serial was under warranty when the case arrived."
+    )
 
     @property
     def _table_query(self):
@@ -67,9 +70,13 @@ class SatRepeatFailureReport(models.Model):
                    sc.previous_date_received,
                    sc.date_received::date - sc.previous_date_received::date
                        AS days_between,
-                   1 AS repeat_count
+                   1 AS repeat_count,
+                   COALESCE(sc.date_received::date BETWEEN lot.sat_warranty_start
+                                                      AND lot.sat_warranty_end,
+                            FALSE) AS under_warranty
               FROM serial_cases sc
               JOIN res_company company ON company.id = sc.company_id
+              JOIN stock_lot lot ON lot.id = sc.lot_id
              WHERE sc.previous_case_id IS NOT NULL
                AND sc.date_received::date - sc.previous_date_received::date
                    <= company.sat_repeat_window_days

@@ -280,6 +280,21 @@ class TestSatReports(SatReportsCommon):
             self.company_2.sat_repeat_window_days = 0
             self.env.flush_all()
 
+    def test_repeat_failures_under_warranty(self):
+        # 3 months from 2026-01-10 (to April 9): case C (April 12) is past it, case
+        # D (July 12) too; 5 months from 2026-02-01 (to June 30): C is covered, D not.
+        self.lot_c2.product_id.sat_warranty_months = 3
+        self.lot_c2.sat_warranty_start = "2026-01-10"
+        self.company_2.sat_repeat_window_days = 91
+        Repeats = self.env["sat.repeat.failure.report"]
+        covered = [("lot_id", "=", self.lot_c2.id), ("under_warranty", "=", True)]
+        self.env.flush_all()
+        self.assertFalse(Repeats.search(covered))
+        self.lot_c2.product_id.sat_warranty_months = 5
+        self.lot_c2.sat_warranty_start = "2026-02-01"
+        self.env.flush_all()
+        self.assertEqual(Repeats.search(covered).case_id, self.case_c)
+
     def test_category_pareto(self):
         rows = self.env["sat.category.pareto.report"].search(
             [("company_id", "=", self.company_2.id)]

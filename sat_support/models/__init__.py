@@ -3,11 +3,13 @@ from . import sat_case_category
 from . import sat_team
 from . import sat_case_sla
 from . import sat_case
-from . import sat_case_classification
+from . import sat_case_intake
 from . import sat_case_line
 from . import res_partner
 from . import stock_lot
 from . import stock_move
+from . import stock_move_line
+from . import product_template
 from . import stock_picking
 from . import account_move_line
 from . import account_move

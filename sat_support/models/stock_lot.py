@@ -1,4 +1,14 @@
-from odoo import fields, models
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+
+
+def warranty_covered(start, end, day):
+    """True under warranty on ``day``, False expired, None when unknown (no delivery
+    known, or a product without warranty)."""
+    if not end:
+        return None
+    return start <= day <= end
 
 
 class StockLot(models.Model):
@@ -10,11 +20,37 @@ class StockLot(models.Model):
         string="Service History",
         groups="sat_support.group_sat_user",
     )
+    sat_warranty_start = fields.Date(
+        string="Warranty Start",
+        copy=False,
+        help="Set when the serial is delivered to a customer; for goods sold "
+        "elsewhere, the date of their sale.",
+    )
+    sat_warranty_end = fields.Date(
+        string="Under Warranty Until",
+        compute="_compute_sat_warranty_end",
+        store=True,
+        help="Last day covered: the warranty start plus the product's warranty months.",
+    )
     sat_case_count = fields.Integer(
         string="Support Cases",
         compute="_compute_sat_case_count",
         groups="sat_support.group_sat_user",
     )
+
+    @api.depends("sat_warranty_start", "product_id.product_tmpl_id.sat_warranty_months")
+    def _compute_sat_warranty_end(self):
+        for lot in self:
+            months = lot.product_id.product_tmpl_id.sat_warranty_months
+            lot.sat_warranty_end = (
+                lot.sat_warranty_start + relativedelta(months=months, days=-1)
+                if lot.sat_warranty_start and months > 0
+                else False
+            )
+
+    def _sat_is_covered(self, day):
+        self.ensure_one()
+        return warranty_covered(self.sat_warranty_start, self.sat_warranty_end, day)
 
     def _compute_sat_case_count(self):
         counts = dict(

@@ -13,3 +13,4 @@ from . import test_sat_portal
 from . import test_sat_tours
 from . import test_sat_rights
 from . import test_sat_classification
+from . import test_sat_warranty

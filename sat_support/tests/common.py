@@ -148,6 +148,38 @@ class SatCommon(TransactionCase):
         cls.stage_closed = cls.env.ref("sat_support.sat_case_stage_closed")
         cls.stage_cancelled = cls.env.ref("sat_support.sat_case_stage_cancelled")
 
+    def _deliver(self, lot, partner):
+        """``lot`` delivered to ``partner`` by a real outgoing transfer."""
+        self.env["stock.quant"]._update_available_quantity(
+            lot.product_id, self.stock_location, 1, lot_id=lot
+        )
+        customers = self.env.ref("stock.stock_location_customers")
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.out_type_id.id,
+                "partner_id": partner.id,
+                "location_id": self.stock_location.id,
+                "location_dest_id": customers.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": lot.product_id.name,
+                            "product_id": lot.product_id.id,
+                            "product_uom_qty": 1,
+                            "location_id": self.stock_location.id,
+                            "location_dest_id": customers.id,
+                        }
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        picking.move_ids.picked = True
+        picking.button_validate()
+        self.assertEqual(picking.move_line_ids.lot_id, lot)
+        self.assertEqual(picking.state, "done")
+
     @classmethod
     def _create_solved_case(cls, lines, **values):
         """A case ready to close: solution written, supplies ``[(product, qty)]``."""

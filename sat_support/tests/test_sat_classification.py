@@ -1,4 +1,3 @@
-from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
@@ -260,42 +259,15 @@ class TestSatClassification(SatCommon):
         self.assertEqual(
             (result["lot_id"], result["product_id"]), (self.lot.id, self.machine.id)
         )
+        self.assertNotIn("case_type", result, "a product without warranty: unknown")
+        self.machine.sat_warranty_months = 24  # delivered today: covered
+        result = self._classify("Averia TST-0001", "<p>Pierde agua.</p>")
+        self.assertEqual(result["case_type"], "warranty")
         # Another customer's serial is not this customer's.
         result = self._classify("Avería", "<p>El molinillo TST-G-0001 no muele.</p>")
         self.assertNotIn("lot_id", result)
         case = self._mail_case("Avería", "<p>Se para. Serie: TST-0001.</p>")
         self.assertEqual((case.lot_id, case.product_id), (self.lot, self.machine))
-
-    def _deliver(self, lot, partner):
-        self.env["stock.quant"]._update_available_quantity(
-            lot.product_id, self.stock_location, 1, lot_id=lot
-        )
-        customers = self.env.ref("stock.stock_location_customers")
-        picking = self.env["stock.picking"].create(
-            {
-                "picking_type_id": self.warehouse.out_type_id.id,
-                "partner_id": partner.id,
-                "location_id": self.stock_location.id,
-                "location_dest_id": customers.id,
-                "move_ids": [
-                    Command.create(
-                        {
-                            "name": lot.product_id.name,
-                            "product_id": lot.product_id.id,
-                            "product_uom_qty": 1,
-                            "location_id": self.stock_location.id,
-                            "location_dest_id": customers.id,
-                        }
-                    )
-                ],
-            }
-        )
-        picking.action_confirm()
-        picking.action_assign()
-        picking.move_ids.picked = True
-        picking.button_validate()
-        self.assertEqual(picking.move_line_ids.lot_id, lot)
-        self.assertEqual(picking.state, "done")
 
     def test_queries_per_mail(self):
         self._classify("warm", "<p>the rules are read once</p>")

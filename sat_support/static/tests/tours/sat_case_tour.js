@@ -44,6 +44,10 @@ registry.category("web_tour.tours").add("sat_case_tour", {
             run: "click",
         },
         {
+            // Saved, not only named: the reference comes from the server.
+            trigger: ".o_form_saved .o_field_widget[name=reference]:contains('SAT/')",
+        },
+        {
             trigger: ".o_breadcrumb .active:contains('Tour: the grinder jams')",
         },
         {

@@ -1,8 +1,11 @@
 import re
 
 from odoo import api, fields, models, tools
+from odoo.exceptions import ValidationError
+from odoo.tools.misc import format_date
 
 from .sat_case_classifier_term import clean_body
+from .stock_lot import warranty_covered
 
 # What a serial number looks like when a customer writes it: letters and digits with
 # dashes or slashes, at least one digit (X200-2026-0005, SN12345).
@@ -11,6 +14,10 @@ MAX_SERIALS = 40
 
 
 class SatCase(models.Model):
+    """What a new case gets from what it is about, apart from the case's own file:
+    its category, criticality and serial from its words, and the warranty of that
+    serial."""
+
     _inherit = "sat.case"
 
     category_origin = fields.Selection(
@@ -35,6 +42,13 @@ class SatCase(models.Model):
         help="How sure the classifier was of the category it learned from past "
         "cases; below the company's threshold the category is left to a person.",
     )
+
+    warranty_status = fields.Selection(
+        [("covered", "Under Warranty"), ("expired", "Warranty Expired")],
+        compute="_compute_warranty_status",
+        help="The serial's warranty on the day the case was received.",
+    )
+    warranty_info = fields.Char(string="Warranty", compute="_compute_warranty_status")
 
     @api.depends("category_id")
     def _compute_category_origin(self):
@@ -75,9 +89,17 @@ class SatCase(models.Model):
         if not vals.get("category_id"):
             result.update(self._classify_category(company, facts, rules))
         if not vals.get("lot_id") and facts["account_id"]:
-            lot_id, product_id = self._find_customer_serial(company, facts)
-            if lot_id:
-                result.update(lot_id=lot_id, product_id=product_id)
+            lot = self._find_customer_serial(company, facts)
+            if lot:
+                result.update(lot_id=lot["id"], product_id=lot["product_id"])
+                day = fields.Date.to_date(vals.get("date_received")) or (
+                    fields.Date.context_today(self)
+                )
+                if "case_type" not in vals:
+                    covered = warranty_covered(
+                        lot["sat_warranty_start"], lot["sat_warranty_end"], day
+                    )
+                    result.update(self._propose_case_type(covered))
         return result
 
     @api.model
@@ -118,9 +140,9 @@ class SatCase(models.Model):
 
     @api.model
     def _find_customer_serial(self, company, facts):
-        """``(lot id, product id)`` of the serial number written in the mail that
-        this customer has: delivered to it, or already in one of its cases. None
-        when two of them are named."""
+        """The serial number written in the mail that this customer has (delivered
+        to it, or already in one of its cases): a row of its id, product and
+        warranty dates; None when none or two of them are named."""
         text = f"{facts['subject']}\n{facts['body']}"
         names = {
             word
@@ -128,10 +150,10 @@ class SatCase(models.Model):
             if any(char.isdigit() for char in word)
         }
         if not names:
-            return None, None
+            return None
         names = sorted(names)[:MAX_SERIALS]
         for model, fnames in (
-            ("stock.lot", ["name", "company_id", "product_id"]),
+            ("stock.lot", ["name", "company_id", "product_id", "sat_warranty_end"]),
             ("stock.move.line", ["lot_id", "state", "location_dest_id", "picking_id"]),
             ("stock.picking", ["partner_id"]),
             ("sat.case", ["lot_id", "partner_id"]),
@@ -139,7 +161,8 @@ class SatCase(models.Model):
             self.env[model].flush_model(fnames)
         self.env.cr.execute(
             """
-            SELECT lot.id, lot.product_id
+            SELECT lot.id, lot.product_id, lot.sat_warranty_start,
+                   lot.sat_warranty_end
               FROM stock_lot lot
              WHERE lot.name = ANY(%(names)s)
                AND (lot.company_id IS NULL OR lot.company_id = %(company)s)
@@ -161,5 +184,79 @@ class SatCase(models.Model):
             """,
             {"names": names, "company": company.id, "account": facts["account_id"]},
         )
-        rows = self.env.cr.fetchall()
-        return rows[0] if len(rows) == 1 else (None, None)
+        rows = self.env.cr.dictfetchall()
+        return rows[0] if len(rows) == 1 else None
+
+    # ------------------------------------------------------------------ warranty
+    @api.depends("lot_id.sat_warranty_end", "date_received")
+    @api.depends_context("lang")
+    def _compute_warranty_status(self):
+        for case in self:
+            covered = case._get_warranty_coverage()
+            end = case.lot_id.sat_warranty_end
+            if covered is None:
+                case.warranty_status = case.warranty_info = False
+            elif covered:
+                case.warranty_status = "covered"
+                case.warranty_info = self.env._(
+                    "Under warranty until %(date)s", date=format_date(self.env, end)
+                )
+            else:
+                case.warranty_status = "expired"
+                case.warranty_info = self.env._(
+                    "Warranty expired on %(date)s", date=format_date(self.env, end)
+                )
+
+    def _get_warranty_coverage(self):
+        self.ensure_one()
+        if not self.lot_id:
+            return None
+        day = fields.Date.to_date(self.date_received or fields.Date.today())
+        return self.lot_id.sudo()._sat_is_covered(day)
+
+    @api.model
+    def _propose_case_type(self, covered):
+        """Warranty when covered, billable when expired (courtesy stays a person's
+        decision); nothing when the warranty is unknown."""
+        if covered is None:
+            return {}
+        return {"case_type": "warranty" if covered else "billable"}
+
+    @api.onchange("lot_id", "date_received")
+    def _onchange_lot_warranty(self):
+        self.update(self._propose_case_type(self._get_warranty_coverage()))
+
+    @api.constrains("case_type", "lot_id", "date_received")
+    def _check_expired_warranty(self):
+        """Warranty on an expired serial is a manager's exception, noted in the
+        chatter; courtesy is the usual answer."""
+        expired = self.filtered(
+            lambda case: (
+                case.case_type == "warranty" and case._get_warranty_coverage() is False
+            )
+        )
+        if not expired or self.env.su:
+            return
+        if not self.env.user.has_group("sat_support.group_sat_manager"):
+            case = expired[0]
+            raise ValidationError(
+                self.env._(
+                    "The warranty of serial %(lot)s expired on %(date)s: only a SAT "
+                    "manager can make case %(case)s a warranty case. Courtesy is the "
+                    "usual answer.",
+                    lot=case.lot_id.name,
+                    date=format_date(self.env, case.lot_id.sat_warranty_end),
+                    case=case.reference,
+                )
+            )
+        for case in expired:
+            case.message_post(
+                body=self.env._(
+                    "Warranty granted by %(user)s although the warranty of serial "
+                    "%(lot)s expired on %(date)s.",
+                    user=self.env.user.name,
+                    lot=case.lot_id.name,
+                    date=format_date(self.env, case.lot_id.sat_warranty_end),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
