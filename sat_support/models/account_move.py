@@ -13,6 +13,13 @@ class AccountMove(models.Model):
     sat_case_count = fields.Integer(
         compute="_compute_sat_case_ids", groups="sat_support.group_sat_user"
     )
+    sat_refund_case_id = fields.Many2one(
+        "sat.case",
+        string="Refund for Case",
+        index="btree_not_null",
+        copy=False,
+        help="The support case this credit note refunds the customer for.",
+    )
 
     @api.depends("invoice_line_ids.sat_case_line_id")
     def _compute_sat_case_ids(self):

@@ -355,6 +355,21 @@ class SatCase(models.Model):
     # Stock
     picking_ids = fields.One2many("stock.picking", "sat_case_id", string="Transfers")
     picking_count = fields.Integer(compute="_compute_picking_count", compute_sudo=True)
+    after_sales_picking_ids = fields.One2many(
+        "stock.picking",
+        "sat_after_sales_case_id",
+        string="Returns and Replacements",
+    )
+    after_sales_picking_count = fields.Integer(
+        compute="_compute_picking_count", compute_sudo=True
+    )
+    refund_ids = fields.One2many(
+        "account.move",
+        "sat_refund_case_id",
+        string="Refunds",
+        groups="account.group_account_invoice",
+    )
+    refund_count = fields.Integer(compute="_compute_refund_count", compute_sudo=True)
 
     _sql_constraints = [
         (
@@ -593,10 +608,16 @@ class SatCase(models.Model):
                 case.sla_deadline - now, add_direction=True, locale=locale
             )
 
-    @api.depends("picking_ids")
+    @api.depends("picking_ids", "after_sales_picking_ids")
     def _compute_picking_count(self):
         for case in self:
             case.picking_count = len(case.picking_ids)
+            case.after_sales_picking_count = len(case.after_sales_picking_ids)
+
+    @api.depends("refund_ids")
+    def _compute_refund_count(self):
+        for case in self:
+            case.refund_count = len(case.refund_ids)
 
     def _compute_access_url(self):
         res = super()._compute_access_url()
@@ -1015,6 +1036,165 @@ class SatCase(models.Model):
     def action_view_pickings(self):
         self.ensure_one()
         return self.picking_ids._get_records_action(name=self.env._("Transfers"))
+
+    # ------------------------------------------------------------------ after-sales
+    def action_view_after_sales_pickings(self):
+        self.ensure_one()
+        return self.after_sales_picking_ids._get_records_action(
+            name=self.env._("Returns and Replacements")
+        )
+
+    def action_view_refunds(self):
+        self.ensure_one()
+        return self.refund_ids._get_records_action(name=self.env._("Refunds"))
+
+    def _get_customer_delivery(self):
+        """The last transfer that delivered the case's serial (else its product) to
+        the customer."""
+        self.ensure_one()
+        if not self.product_id:
+            raise UserError(
+                self.env._(
+                    "Set the product (or the serial) of %(case)s first.",
+                    case=self.reference,
+                )
+            )
+        domain = [
+            ("state", "=", "done"),
+            ("location_dest_id.usage", "=", "customer"),
+            (
+                "picking_id.partner_id",
+                "child_of",
+                self.partner_id.commercial_partner_id.id,
+            ),
+            ("lot_id", "=", self.lot_id.id)
+            if self.lot_id
+            else ("product_id", "=", self.product_id.id),
+        ]
+        line = self.env["stock.move.line"].search(
+            domain, order="date desc, id desc", limit=1
+        )
+        if not line:
+            raise UserError(
+                self.env._(
+                    "No delivery of %(item)s to %(customer)s was found to return.",
+                    item=self.lot_id.name or self.product_id.display_name,
+                    customer=self.partner_id.commercial_partner_id.display_name,
+                )
+            )
+        return line.picking_id
+
+    def action_sat_return(self):
+        """Odoo's return of the delivery that shipped the serial or product."""
+        self.ensure_one()
+        delivery = self._get_customer_delivery()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Return of %(picking)s", picking=delivery.name),
+            "res_model": "stock.return.picking",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "active_id": delivery.id,
+                "active_ids": delivery.ids,
+                "active_model": "stock.picking",
+                "sat_after_sales_case_id": self.id,
+            },
+        }
+
+    def _get_customer_invoice(self):
+        self.ensure_one()
+        line = self.env["account.move.line"].search(
+            [
+                ("product_id", "=", self.product_id.id),
+                ("parent_state", "=", "posted"),
+                ("move_id.move_type", "=", "out_invoice"),
+                (
+                    "move_id.commercial_partner_id",
+                    "=",
+                    self.partner_id.commercial_partner_id.id,
+                ),
+            ],
+            order="date desc, id desc",
+            limit=1,
+        )
+        if not self.product_id or not line:
+            raise UserError(
+                self.env._(
+                    "No posted invoice of %(product)s to %(customer)s was found to "
+                    "refund.",
+                    product=self.product_id.display_name
+                    or self.env._("the case's product"),
+                    customer=self.partner_id.commercial_partner_id.display_name,
+                )
+            )
+        return line.move_id
+
+    def action_sat_refund(self):
+        """Odoo's credit note wizard on the customer's invoice of the product: in
+        full, or edited down to what is refunded."""
+        self.ensure_one()
+        invoice = self._get_customer_invoice()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Refund %(invoice)s", invoice=invoice.name),
+            "res_model": "account.move.reversal",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "active_model": "account.move",
+                "active_ids": invoice.ids,
+                "sat_refund_case_id": self.id,
+            },
+        }
+
+    def action_sat_replace(self):
+        """A delivery of a replacement unit to the customer, ready for the
+        warehouse to pick a serial."""
+        self.ensure_one()
+        if not self.product_id:
+            raise UserError(
+                self.env._("Set the product of %(case)s first.", case=self.reference)
+            )
+        warehouse = self._get_supply_warehouse()
+        customers = self.env.ref("stock.stock_location_customers")
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": warehouse.out_type_id.id,
+                "partner_id": (self.reporter_id or self.partner_id).id,
+                "location_id": warehouse.lot_stock_id.id,
+                "location_dest_id": customers.id,
+                "origin": self.env._("Replacement for %(case)s", case=self.reference),
+                "sat_after_sales_case_id": self.id,
+                "company_id": self.company_id.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": self.product_id.display_name,
+                            "product_id": self.product_id.id,
+                            "product_uom_qty": 1,
+                            "location_id": warehouse.lot_stock_id.id,
+                            "location_dest_id": customers.id,
+                        }
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        free = self.case_type in ("warranty", "courtesy")
+        self.message_post(
+            body=self.env._(
+                "Replacement %(picking)s of %(product)s created (%(charge)s).",
+                picking=picking._get_html_link(),
+                product=self.product_id.display_name,
+                charge=self.env._("at no charge")
+                if free
+                else self.env._("to be invoiced as agreed with the customer"),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return picking._get_records_action(name=self.env._("Replacement"))
 
     def action_create_invoice(self):
         """The case's "Create invoice" button: one invoice per case."""

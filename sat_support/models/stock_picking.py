@@ -7,6 +7,13 @@ class StockPicking(models.Model):
     sat_case_id = fields.Many2one(
         "sat.case", string="Support Case", index="btree_not_null", copy=False
     )
+    sat_after_sales_case_id = fields.Many2one(
+        "sat.case",
+        string="After-sales Case",
+        index="btree_not_null",
+        copy=False,
+        help="The support case this return or replacement was made for.",
+    )
 
     def _action_done(self):
         """The supplies a case takes are no shipment to the customer: no "your order

@@ -14,3 +14,4 @@ from . import test_sat_tours
 from . import test_sat_rights
 from . import test_sat_classification
 from . import test_sat_warranty
+from . import test_sat_after_sales

@@ -1,0 +1,90 @@
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+
+from .common import SatCommon
+
+
+@tagged("post_install", "-at_install")
+class TestSatAfterSales(SatCommon):
+    """Return, refund and replacement started from a case, each through Odoo's own
+    documents, each linked to the case and noted in its chatter."""
+
+    def _case(self):
+        return self._create_case(
+            lot_id=self.lot.id, product_id=self.machine.id, case_type="warranty"
+        )
+
+    def _notes(self, case, text):
+        return case.message_ids.filtered(lambda m: text in (m.body or ""))
+
+    def test_return_puts_the_serial_back_in_stock(self):
+        self._deliver(self.lot, self.customer)
+        case = self._case()
+        action = case.action_sat_return()
+        self.assertEqual(action["res_model"], "stock.return.picking")
+        wizard = Form(
+            self.env["stock.return.picking"].with_context(**action["context"])
+        )
+        with wizard.product_return_moves.edit(0) as line:
+            line.quantity = 1
+        wizard = wizard.save()
+        wizard.action_create_returns()
+        returned = case.after_sales_picking_ids
+        self.assertEqual(len(returned), 1)
+        self.assertEqual(case.after_sales_picking_count, 1)
+        self.assertEqual(returned.return_id.partner_id, self.customer)
+        returned.move_ids.picked = True
+        returned.button_validate()
+        self.assertEqual(returned.state, "done")
+        in_stock = self.env["stock.quant"]._get_available_quantity(
+            self.machine, self.stock_location, lot_id=self.lot, strict=True
+        )
+        self.assertEqual(in_stock, 1.0)
+        self.assertEqual(len(self._notes(case, "Return")), 1)
+
+    def test_nothing_delivered_nothing_to_return(self):
+        case = self._case()
+        with self.assertRaisesRegex(UserError, "No delivery of TST-0001"):
+            case.action_sat_return()
+
+    def test_refund_is_a_credit_note_of_the_invoice(self):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_line_ids": [
+                    Command.create({"product_id": self.machine.id, "price_unit": 900})
+                ],
+            }
+        )
+        invoice.action_post()
+        case = self._case()
+        action = case.action_sat_refund()
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(**action["context"])
+            .create({"journal_id": invoice.journal_id.id})
+        )
+        wizard.refund_moves()
+        refund = case.refund_ids
+        self.assertEqual(refund.move_type, "out_refund")
+        self.assertEqual(refund.reversed_entry_id, invoice)
+        self.assertEqual(refund.amount_total, invoice.amount_total)
+        self.assertEqual(case.refund_count, 1)
+        self.assertEqual(len(self._notes(case, "Credit note")), 1)
+        other = self._create_case(product_id=self.grinder.id)
+        with self.assertRaisesRegex(UserError, "No posted invoice"):
+            other.action_sat_refund()
+
+    def test_replacement_delivery(self):
+        case = self._case()
+        case.action_sat_replace()
+        replacement = case.after_sales_picking_ids
+        self.assertEqual(replacement.picking_type_code, "outgoing")
+        self.assertEqual(replacement.partner_id, self.customer)
+        self.assertEqual(replacement.move_ids.product_id, self.machine)
+        self.assertEqual(replacement.move_ids.product_uom_qty, 1)
+        self.assertIn(case.reference, replacement.origin)
+        self.assertFalse(case.picking_ids, "no supply transfer of the case")
+        self.assertIn("at no charge", self._notes(case, "Replacement").body)
