@@ -2,7 +2,7 @@
     "name": "SAT Support Cases",
     "summary": "After-sales technical support: cases, diagnosis, solution, supplies, "
     "service history per serial number",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Services/Helpdesk",
     "website": "https://github.com/sat-odoo/sat",
     "author": "SAT for Odoo",
@@ -11,7 +11,7 @@
     "images": ["static/description/screenshot_kanban.png"],
     "development_status": "Beta",
     "application": True,
-    "depends": ["mail", "portal", "account", "stock", "resource"],
+    "depends": ["mail", "portal", "rating", "account", "stock", "resource"],
     "data": [
         "security/sat_security.xml",
         "security/ir.model.access.csv",

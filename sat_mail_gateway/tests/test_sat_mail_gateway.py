@@ -423,7 +423,7 @@ class TestSatMailGateway(SatMailGatewayCase):
         self._deliver_requests(10)
         # Ten mails in one group: each case with its SLA, assignment mail and
         # acknowledgement; what Odoo reads for every mail is read once for the group.
-        with self.assertQueryCount(1062):
+        with self.assertQueryCount(1072):
             self._fetch(self.acme)
         self.assertEqual(len(self._cases(self.acme)), 21)
         self.assertGreater(one_by_one, 1300, "a commit per mail reads it all again")

@@ -74,6 +74,13 @@ class SatCaseReport(models.Model):
         help="What was paid of the case's invoices. An invoice grouping several "
         "cases is shared out by the amounts of their lines, as on the case.",
     )
+    rating = fields.Float(
+        string="Customer Rating",
+        aggregator="avg",
+        readonly=True,
+        help="The customer's last rating of the case: 5 satisfied, 3 okay, 1 "
+        "dissatisfied; empty when not rated (not counted in averages).",
+    )
     amount_due = fields.Monetary(
         string="Due (tax incl.)",
         readonly=True,
@@ -121,7 +128,8 @@ class SatCaseReport(models.Model):
                    COALESCE(invoiced.amount, 0) AS amount_invoiced,
                    COALESCE(invoiced.total, 0) AS amount_invoiced_total,
                    COALESCE(invoiced.total - invoiced.due, 0) AS amount_paid,
-                   COALESCE(invoiced.due, 0) AS amount_due
+                   COALESCE(invoiced.due, 0) AS amount_due,
+                   NULLIF(c.rating_last_value, 0) AS rating
             """
         )
 

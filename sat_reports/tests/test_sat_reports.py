@@ -280,6 +280,18 @@ class TestSatReports(SatReportsCommon):
             self.company_2.sat_repeat_window_days = 0
             self.env.flush_all()
 
+    def test_customer_rating(self):
+        # One case rated 5, another 1; the unrated ones are no zero in the average.
+        self.case_a.rating_apply(5, token=self.case_a._rating_get_access_token())
+        self.case_b.rating_apply(1, token=self.case_b._rating_get_access_token())
+        self.env.flush_all()
+        rows = self._report(self.cases)
+        self.assertEqual(rows.mapped("rating")[:3], [5.0, 1.0, 0.0])
+        [[average]] = self.env["sat.case.report"]._read_group(
+            [("case_id", "in", self.cases.ids)], [], ["rating:avg"]
+        )
+        self.assertEqual(average, 3.0)
+
     def test_repeat_failures_under_warranty(self):
         # 3 months from 2026-01-10 (to April 9): case C (April 12) is past it, case
         # D (July 12) too; 5 months from 2026-02-01 (to June 30): C is covered, D not.
@@ -544,6 +556,7 @@ class TestSatReportExport(SatReportsCommon):
             summary["Share of the invoiced amount paid"], "=IF(B14=0,0,B15/B14)"
         )
         self.assertIn("Invoiced (untaxed)", summary)
+        self.assertEqual(summary["Customer Rating"], "–", "nothing rated: no 0")
         self.assertIn("Invoiced (tax incl.)", summary)
 
         months = book["By Month"]
@@ -580,7 +593,7 @@ class TestSatReportExport(SatReportsCommon):
 
         cases = book["Cases"]
         self.assertEqual(cases.max_row, 6)
-        self.assertEqual(cases.auto_filter.ref, "A1:X6")
+        self.assertEqual(cases.auto_filter.ref, "A1:Y6")
         self.assertEqual(cases["A1"].value, "Reference")
         self.assertEqual(
             sorted(cases.cell(row, 1).value for row in range(2, 7)),

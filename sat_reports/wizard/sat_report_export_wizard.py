@@ -24,6 +24,7 @@ MEASURES = [
     ("amount_invoiced_total", "sum", "money"),
     ("amount_paid", "sum", "money"),
     ("amount_due", "sum", "money"),
+    ("rating", "avg", "rating"),
 ]
 AGGREGATES = [f"{fname}:{aggregate}" for fname, aggregate, _fmt in MEASURES]
 # Columns added up in a breakdown's total row (averages are not).
@@ -56,6 +57,7 @@ CASE_COLUMNS = [
     ("amount_invoiced_total", "money"),
     ("amount_paid", "money"),
     ("amount_due", "money"),
+    ("rating", "rating"),
 ]
 CHUNK = 5000
 
@@ -260,6 +262,7 @@ class _Writer:
             "hours": workbook.add_format({"num_format": "#,##0.0"}),
             "money": workbook.add_format({"num_format": "#,##0.00"}),
             "percent": workbook.add_format({"num_format": "0.0%"}),
+            "rating": workbook.add_format({"num_format": "0.0"}),
             "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
             "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
             "total": workbook.add_format({"bold": True, "num_format": "#,##0.00"}),
@@ -294,7 +297,7 @@ class _Writer:
         row = 5
         for (fname, _agg, fmt), value in zip(MEASURES, figures, strict=True):
             sheet.write(row, 0, self._title(fname))
-            if (value is None or value is False) and fmt == "hours":
+            if (value is None or value is False) and fmt in ("hours", "rating"):
                 sheet.write_string(row, 1, "–")  # nothing measured, not 0
             else:
                 sheet.write_number(row, 1, value or 0, self.formats[fmt])
@@ -547,6 +550,8 @@ class _Writer:
                     sheet.write_datetime(
                         row, col, local.replace(tzinfo=None), self.formats["datetime"]
                     )
+            elif fmt == "rating" and not value:
+                continue  # not rated is no 0
             elif fmt:
                 sheet.write_number(row, col, value or 0, self.formats[fmt])
             else:

@@ -17,6 +17,9 @@ CASE_TYPES = [
     ("courtesy", "Courtesy"),
     ("billable", "Billable"),
 ]
+# Ratings at or below this (1 "dissatisfied", 3 "okay", 5 "satisfied") call for a
+# call back from the team leader.
+LOW_RATING = 2
 PRIORITIES = [
     ("0", "Low"),
     ("1", "Medium"),
@@ -32,6 +35,7 @@ class SatCase(models.Model):
         "mail.thread.cc",
         "mail.activity.mixin",
         "mail.tracking.duration.mixin",
+        "rating.mixin",
     ]
     _order = "priority desc, date_received desc, id desc"
     # Customers answer on the portal: whoever may read a case may write in its thread.
@@ -725,6 +729,8 @@ class SatCase(models.Model):
         if "reporter_id" in vals:
             self._message_subscribe_reporters()
         opening.filtered("is_closed")._on_close()
+        if "stage_id" in vals:
+            self._send_rating_requests()
         return res
 
     def _check_user_values(self, vals):
@@ -801,6 +807,56 @@ class SatCase(models.Model):
             self.sudo().date_first_response = message.date
             self._sla_on_first_response()
         return res
+
+    # ------------------------------------------------------------------ rating
+    def _rating_get_partner(self):
+        return self.reporter_id or self.partner_id
+
+    def _send_rating_requests(self):
+        """The customer rates the service when the case reaches a stage that asks
+        for it (the solved stage by default), never for a cancelled case."""
+        for case in self.filtered(
+            lambda c: c.stage_id.rating_template_id and not c.is_cancel
+        ):
+            partner = case._rating_get_partner()
+            if partner and partner != self.env.user.partner_id:
+                case.rating_send_request(
+                    case.stage_id.rating_template_id,
+                    lang=partner.lang,
+                    force_send=False,
+                )
+
+    def rating_apply(
+        self,
+        rate,
+        token=None,
+        rating=None,
+        feedback=None,
+        subtype_xmlid=None,
+        notify_delay_send=False,
+    ):
+        """A dissatisfied customer is the team leader's to call back."""
+        rating = super().rating_apply(
+            rate,
+            token=token,
+            rating=rating,
+            feedback=feedback,
+            subtype_xmlid=subtype_xmlid,
+            notify_delay_send=notify_delay_send,
+        )
+        if rate <= LOW_RATING:
+            for case in self:
+                user = case.team_id.user_id or case.user_id
+                if user:
+                    case.sudo().activity_schedule(
+                        "mail.mail_activity_data_todo",
+                        user_id=user.id,
+                        summary=self.env._(
+                            "Dissatisfied customer: %(feedback)s",
+                            feedback=feedback or self.env._("no comment"),
+                        ),
+                    )
+        return rating
 
     def _creation_subtype(self):
         return self.env.ref("sat_support.mt_case_new")

@@ -32,6 +32,13 @@ class SatCaseStage(models.Model):
         help="Mailed to the customer when a case reaches this stage (for the first "
         "stage: the acknowledgement of a new case).",
     )
+    rating_template_id = fields.Many2one(
+        "mail.template",
+        string="Rating Request",
+        domain=[("model", "=", "sat.case")],
+        help="Mailed to the customer when a case reaches this stage, to rate the "
+        "service with three faces and a comment.",
+    )
     company_id = fields.Many2one("res.company")
 
     _sql_constraints = [

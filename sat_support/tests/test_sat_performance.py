@@ -71,7 +71,7 @@ class TestSatPerformance(SatCommon):
         # Case Opened: its followers are looked up), the portal link of the
         # notification and, when sat_mail_gateway is installed, the customer mailbox
         # look-up of that notification.
-        with self.assertQueryCount(sat_user=84):
+        with self.assertQueryCount(sat_user=85):
             Case.create(dict(values))
             self.env.flush_all()
 
