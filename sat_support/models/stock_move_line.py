@@ -15,6 +15,6 @@ class StockMoveLine(models.Model):
                 and line.location_dest_id.usage == "customer"
             )
         )
-        for line in delivered:
-            line.lot_id.sat_warranty_start = line.date.date()
+        for day, lines in delivered.grouped(lambda line: line.date.date()).items():
+            lines.lot_id.sat_warranty_start = day
         return res

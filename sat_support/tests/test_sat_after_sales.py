@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import SatCommon
 
@@ -10,10 +10,23 @@ class TestSatAfterSales(SatCommon):
     """Return, refund and replacement started from a case, each through Odoo's own
     documents, each linked to the case and noted in its chatter."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # A SAT user who also works in the warehouse and in invoicing: the buttons'
+        # groups.
+        cls.agent = new_test_user(
+            cls.env,
+            "sat_after_sales",
+            groups="sat_support.group_sat_user,stock.group_stock_user,"
+            "account.group_account_invoice",
+            name="Alba After-sales",
+        )
+
     def _case(self):
         return self._create_case(
             lot_id=self.lot.id, product_id=self.machine.id, case_type="warranty"
-        )
+        ).with_user(self.agent)
 
     def _notes(self, case, text):
         return case.message_ids.filtered(lambda m: text in (m.body or ""))
@@ -63,6 +76,7 @@ class TestSatAfterSales(SatCommon):
         action = case.action_sat_refund()
         wizard = (
             self.env["account.move.reversal"]
+            .with_user(self.agent)
             .with_context(**action["context"])
             .create({"journal_id": invoice.journal_id.id})
         )
@@ -73,7 +87,7 @@ class TestSatAfterSales(SatCommon):
         self.assertEqual(refund.amount_total, invoice.amount_total)
         self.assertEqual(case.refund_count, 1)
         self.assertEqual(len(self._notes(case, "Credit note")), 1)
-        other = self._create_case(product_id=self.grinder.id)
+        other = self._create_case(product_id=self.grinder.id).with_user(self.agent)
         with self.assertRaisesRegex(UserError, "No posted invoice"):
             other.action_sat_refund()
 

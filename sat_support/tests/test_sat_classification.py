@@ -1,4 +1,4 @@
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import SatCommon
@@ -277,22 +277,35 @@ class TestSatClassification(SatCommon):
             )
 
     def test_suggestion_in_the_form(self):
+        # A SAT user of the workshop team types a leak: the workshop's category.
+        with Form(self.env["sat.case"].with_user(self.sat_user)) as form:
+            form.partner_id = self.customer
+            form.name = "Water leak"
+            form.symptom = "<p>The machine is leaking water under the group head.</p>"
+            self.assertEqual(form.category_id, self.defect)
+            self.assertEqual(form.category_origin, "learned")
+            self.assertEqual(form.team_id, self.team)
+            # The agent knows better: a later edit keeps the agent's category.
+            form.category_id = self.shipping
+            self.assertEqual(form.category_origin, "manual")
+            form.name = "Water leak after the delivery"
+        self.assertEqual(form.record.category_id, self.shipping)
+        self.assertEqual(form.record.category_origin, "manual")
+        # The same as a SAT manager, for a case of another team.
         with Form(self.env["sat.case"].with_user(self.sat_manager)) as form:
             form.partner_id = self.customer
             form.name = "Double charge"
             form.symptom = "<p>You charged us twice for the same invoice.</p>"
             self.assertEqual(form.category_id, self.billing)
-            self.assertEqual(form.category_origin, "learned")
             self.assertEqual(form.team_id, self.billing_team)
-            # The agent knows better: a later edit keeps the agent's category.
-            form.category_id = self.shipping
-            self.assertEqual(form.category_origin, "manual")
-            form.name = "Double charge of the freight"
-        self.assertEqual(form.record.category_id, self.shipping)
-        self.assertEqual(form.record.category_origin, "manual")
 
     def test_rule_validation(self):
-        Rule = self.env["sat.classification.rule"]
+        # Rules are the managers': a SAT user reads them, cannot write them.
+        with self.assertRaises(AccessError):
+            self.env["sat.classification.rule"].with_user(self.sat_user).create(
+                {"name": "Mine", "keywords": "x", "category_id": self.billing.id}
+            )
+        Rule = self.env["sat.classification.rule"].with_user(self.sat_manager)
         with self.assertRaisesRegex(ValidationError, "no condition"):
             Rule.create({"name": "Everything", "category_id": self.billing.id})
         with self.assertRaisesRegex(ValidationError, "not valid"):
