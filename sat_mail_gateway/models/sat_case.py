@@ -42,27 +42,25 @@ class SatCase(models.Model):
         server = self._sat_mailbox_server()
         if not server:
             return super().message_new(msg_dict, custom_values)
-        account = server.sat_partner_id
         self._sat_register_message(msg_dict)
         self._sat_limit_attachments(msg_dict)
-        values = {
-            "name": msg_dict.get("subject") or self.env._("(no subject)"),
-            "partner_id": account.id,
-            "reporter_id": self._sat_find_or_create_contact(account, msg_dict).id,
-            "date_received": msg_dict.get("date") or fields.Datetime.now(),
-            "symptom": msg_dict.get("body"),
-            "company_id": account.company_id.id or self.env.company.id,
-            "fetchmail_server_id": server.id,
-            **(custom_values or {}),
-        }
-        # Classified before it is created, so that the category's team and member
-        # take it in the same transaction, as for a case typed in the form.
-        values.update(
-            self.with_context(sat_mailbox_id=server.id)._classify_values(
-                values, sender_email=msg_dict.get("email_from")
-            )
+        return super(SatCase, self.with_context(sat_mailbox_id=server.id)).message_new(
+            msg_dict, {"fetchmail_server_id": server.id, **(custom_values or {})}
         )
-        return super().message_new(msg_dict, values)
+
+    @api.model
+    def _get_mail_case_company(self, custom_values):
+        account = self._sat_mailbox_server().sat_partner_id
+        if account and not custom_values.get("team_id"):
+            return account.company_id or self.env.company
+        return super()._get_mail_case_company(custom_values)
+
+    @api.model
+    def _find_mail_customer(self, msg_dict, company):
+        account = self._sat_mailbox_server().sat_partner_id
+        if not account:
+            return super()._find_mail_customer(msg_dict, company)
+        return account, self._sat_find_or_create_contact(account, msg_dict)
 
     @api.model
     def _get_classification_facts(self, vals, sender_email):
@@ -235,10 +233,10 @@ class SatCase(models.Model):
 
     def _sat_acknowledgement_throttled(self):
         case = self.sudo()
-        # The stage mail of a case created by this very transaction of the gateway
-        # is its acknowledgement.
+        # The stage mail of a case a mail creates in this very transaction is its
+        # acknowledgement.
         if not (
-            case.fetchmail_server_id
+            self.env.context.get("sat_mail_intake")
             and case.reporter_id
             and case.create_date == self.env.cr.now()
         ):
@@ -251,7 +249,6 @@ class SatCase(models.Model):
         recent = case.search_count(
             [
                 ("reporter_id", "=", case.reporter_id.id),
-                ("fetchmail_server_id", "!=", False),
                 (
                     "create_date",
                     ">=",

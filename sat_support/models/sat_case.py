@@ -396,9 +396,14 @@ class SatCase(models.Model):
     @api.depends("partner_id")
     def _compute_reporter_id(self):
         for case in self:
+            reporter = case.reporter_id
+            # A person of no company (a stranger who wrote to the team's address)
+            # stays the reporter when an agent finds the customer.
+            on_behalf = reporter and not (reporter.parent_id or reporter.is_company)
             if (
                 case.partner_id
-                and case.reporter_id.commercial_partner_id != case.partner_id
+                and not on_behalf
+                and reporter.commercial_partner_id != case.partner_id
             ):
                 case.reporter_id = case.partner_id
 

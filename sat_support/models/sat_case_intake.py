@@ -2,6 +2,7 @@ import re
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
+from odoo.tools.mail import email_split_and_format, parse_contact_from_email
 from odoo.tools.misc import format_date
 
 from .sat_case_classifier_term import clean_body
@@ -11,6 +12,30 @@ from .stock_lot import warranty_covered
 # dashes or slashes, at least one digit (X200-2026-0005, SN12345).
 SERIAL_RE = re.compile(r"(?<![\w/-])[A-Za-z0-9][\w/.-]{2,38}[A-Za-z0-9](?![\w/-])")
 MAX_SERIALS = 40
+# Addresses anyone can have: their domain says nothing of the sender's company.
+# More in the system parameter ``sat_support.public_mail_domains`` (comma-separated).
+PUBLIC_MAIL_DOMAINS = {
+    "aol.com",
+    "gmail.com",
+    "gmx.com",
+    "gmx.de",
+    "gmx.es",
+    "googlemail.com",
+    "hotmail.com",
+    "hotmail.es",
+    "icloud.com",
+    "live.com",
+    "me.com",
+    "msn.com",
+    "outlook.com",
+    "outlook.es",
+    "proton.me",
+    "protonmail.com",
+    "telefonica.net",
+    "yahoo.com",
+    "yahoo.es",
+    "yandex.com",
+}
 
 
 class SatCase(models.Model):
@@ -101,6 +126,133 @@ class SatCase(models.Model):
                     )
                     result.update(self._propose_case_type(covered))
         return result
+
+    # ------------------------------------------------------------------ mail
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A mail to a team's support address (its Odoo alias): a case of the
+        sender's company, classified and assigned as one typed in the form."""
+        values = {
+            **self._prepare_mail_case_values(msg_dict, custom_values or {}),
+            **(custom_values or {}),
+        }
+        # Classified before it is created, so that the category's team and member
+        # take it in the same transaction.
+        values.update(
+            self._classify_values(values, sender_email=msg_dict.get("email_from"))
+        )
+        return super(SatCase, self.with_context(sat_mail_intake=True)).message_new(
+            msg_dict, values
+        )
+
+    @api.model
+    def _prepare_mail_case_values(self, msg_dict, custom_values):
+        company = self._get_mail_case_company(custom_values)
+        account, reporter = self._find_mail_customer(msg_dict, company)
+        return {
+            "name": msg_dict.get("subject") or self.env._("(no subject)"),
+            "partner_id": account.id,
+            "reporter_id": reporter.id,
+            "date_received": msg_dict.get("date") or fields.Datetime.now(),
+            "symptom": msg_dict.get("body"),
+            "company_id": company.id,
+        }
+
+    def _notify_get_reply_to(self, default=None):
+        """Answers come back to the team's support address, where the mail's
+        references find the case."""
+        reply_to = {}
+        teams = self.sudo().team_id.filtered("alias_email")
+        by_team = self.filtered(lambda case: case.sudo().team_id in teams)
+        for case in by_team:
+            team = case.sudo().team_id
+            reply_to[case.id] = self._notify_get_reply_to_formatted_email(
+                team.alias_email, case.display_name, company=case.company_id
+            )
+        others = self - by_team
+        if others or not self:
+            reply_to.update(
+                super(SatCase, others)._notify_get_reply_to(default=default)
+            )
+        return reply_to
+
+    @api.model
+    def _get_mail_case_company(self, custom_values):
+        team = self.env["sat.team"].sudo().browse(custom_values.get("team_id"))
+        return team.company_id or self.env.company
+
+    @api.model
+    def _find_mail_customer(self, msg_dict, company):
+        """The customer account and reporting contact of a mail from outside a
+        customer's mailbox: the sender's company when the sender is a known contact;
+        else the one customer whose addresses share the sender's domain, the sender
+        becoming its contact; else none, left to an agent, the sender kept as a
+        person to answer. Never a new company."""
+        Partner = self.env["res.partner"].sudo()
+        emails = email_split_and_format(msg_dict.get("email_from") or "")
+        email = tools.email_normalize(emails[0]) if emails else False
+        if not email or self.env["res.users"].sudo().search_count(
+            [("email_normalized", "=", email), ("share", "=", False)], limit=1
+        ):
+            # Our own staff writing to our address reports for no customer.
+            return Partner, Partner
+        ours = self.env["res.company"].sudo().search([]).partner_id
+        known = Partner.search(
+            [
+                ("email_normalized", "=", email),
+                ("company_id", "in", [False, company.id]),
+                ("commercial_partner_id", "not in", ours.ids),
+            ],
+            order="id",
+        )
+        contact = known.filtered(
+            lambda partner: (
+                partner.parent_id or partner.is_company or partner.customer_rank
+            )
+        )[:1]
+        if contact:
+            return contact.commercial_partner_id, contact
+        account = self._find_customer_by_domain(email, company, ours)
+        name, address = parse_contact_from_email(emails[0])
+        if account:
+            return account, Partner.create(
+                {"name": name or address, "email": address, "parent_id": account.id}
+            )
+        return Partner, known[:1] or Partner.create(
+            {"name": name or address, "email": address}
+        )
+
+    @api.model
+    def _find_customer_by_domain(self, email, company, excluded):
+        domain = email.rpartition("@")[2]
+        public = PUBLIC_MAIL_DOMAINS | {
+            name.strip().lower()
+            for name in self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("sat_support.public_mail_domains", "")
+            .split(",")
+        }
+        if not domain or domain in public:
+            return self.env["res.partner"]
+        accounts = (
+            self.env["res.partner"]
+            .sudo()
+            ._read_group(
+                [
+                    ("email_normalized", "=like", "%@" + domain.replace("_", r"\_")),
+                    ("company_id", "in", [False, company.id]),
+                    ("commercial_partner_id", "not in", excluded.ids),
+                    # Customers, not the people of no company who wrote before.
+                    "|",
+                    ("commercial_partner_id.is_company", "=", True),
+                    ("commercial_partner_id.customer_rank", ">", 0),
+                ],
+                ["commercial_partner_id"],
+                limit=2,
+            )
+        )
+        # Two customers on one domain (a reseller, a shared host): an agent decides.
+        return accounts[0][0] if len(accounts) == 1 else self.env["res.partner"]
 
     @api.model
     def _get_classification_facts(self, vals, sender_email):

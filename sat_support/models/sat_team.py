@@ -1,10 +1,12 @@
+import ast
+
 from odoo import api, fields, models
 
 
 class SatTeam(models.Model):
     _name = "sat.team"
     _description = "Support Team"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.alias.mixin.optional", "mail.thread"]
     _order = "sequence, name"
     _check_company_auto = True
 
@@ -57,6 +59,11 @@ class SatTeam(models.Model):
         help="Acknowledge new cases and announce stage changes to the customer by "
         "mail.",
     )
+    alias_id = fields.Many2one(
+        help="The team's support address: each mail to it becomes a case of the "
+        "team, whose customer is the sender's company (or found by the sender's "
+        "domain, or left to an agent)."
+    )
     case_ids = fields.One2many("sat.case", "team_id", string="Cases")
     open_case_count = fields.Integer(compute="_compute_open_case_count")
 
@@ -71,6 +78,16 @@ class SatTeam(models.Model):
         )
         for team in self:
             team.open_case_count = counts.get(team, 0)
+
+    def _alias_get_creation_values(self):
+        values = super()._alias_get_creation_values()
+        values["alias_model_id"] = self.env["ir.model"]._get_id("sat.case")
+        if self.id:
+            values["alias_defaults"] = defaults = ast.literal_eval(
+                self.alias_defaults or "{}"
+            )
+            defaults["team_id"] = self.id
+        return values
 
     def action_view_open_cases(self):
         self.ensure_one()

@@ -16,3 +16,4 @@ from . import test_sat_classification
 from . import test_sat_warranty
 from . import test_sat_after_sales
 from . import test_sat_rating
+from . import test_sat_team_alias
