@@ -38,6 +38,7 @@
         "views/res_config_settings_views.xml",
         "wizards/sat_case_close_wizard_views.xml",
         "wizards/sat_case_invoice_wizard_views.xml",
+        "wizards/sat_case_merge_wizard_views.xml",
         "views/sat_menus.xml",
         "views/sat_portal_templates.xml",
     ],

@@ -84,6 +84,7 @@ class SatCase(models.Model):
         "sla_status",
         "sla_deadline",
         "access_token",
+        "merged_into_id",
     }
 
     # Fields that decide which SLA policies govern a case.
@@ -882,7 +883,12 @@ class SatCase(models.Model):
         res = super()._track_template(changes)
         case = self[0]
         template = case.stage_id.mail_template_id
-        if "stage_id" in changes and template and case._customer_notified():
+        if (
+            "stage_id" in changes
+            and template
+            and case._customer_notified()
+            and not case.merged_into_id
+        ):
             res["stage_id"] = (
                 template,
                 {

@@ -1,7 +1,7 @@
 import re
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools.mail import email_split_and_format, parse_contact_from_email
 from odoo.tools.misc import format_date
 
@@ -66,6 +66,16 @@ class SatCase(models.Model):
         copy=False,
         help="How sure the classifier was of the category it learned from past "
         "cases; below the company's threshold the category is left to a person.",
+    )
+
+    merged_into_id = fields.Many2one(
+        "sat.case",
+        string="Merged into",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="This case was a duplicate: its messages, attachments, followers and "
+        "supplies are on the case it was merged into.",
     )
 
     warranty_status = fields.Selection(
@@ -412,3 +422,89 @@ class SatCase(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+
+    # ------------------------------------------------------------------ merge
+    def _merge_into(self, target):
+        """Merges these duplicate cases (two mails about one fault) into ``target``:
+        their messages, attachments, followers, supplies and after-sales documents
+        move to it, they are cancelled with a link to it, and the customer is told
+        once, on ``target``."""
+        duplicates = self - target
+        self._check_merge(target)
+        ids = duplicates.ids
+        self.env["mail.message"].sudo().search(
+            [("model", "=", self._name), ("res_id", "in", ids)]
+        ).write({"res_id": target.id})
+        self.env["ir.attachment"].sudo().search(
+            [("res_model", "=", self._name), ("res_id", "in", ids)]
+        ).write({"res_id": target.id})
+        target.message_subscribe(partner_ids=duplicates.message_partner_ids.ids)
+        duplicates.line_ids.write({"case_id": target.id})
+        sudo = duplicates.sudo()
+        sudo.after_sales_picking_ids.write({"sat_after_sales_case_id": target.id})
+        sudo.refund_ids.write({"sat_refund_case_id": target.id})
+        # Linked before the cancel: the cancelling stage's mail is not sent.
+        sudo.merged_into_id = target
+        duplicates.action_cancel()
+        for case in duplicates:
+            case.message_post(
+                body=self.env._(
+                    "Merged into %(case)s, where its messages, attachments and "
+                    "supplies are now.",
+                    case=target._get_html_link(title=target.reference),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        target._notify_merge(duplicates)
+        return target
+
+    def _check_merge(self, target):
+        cases = self | target
+        cases.check_access("write")
+        if len(cases) < 2:
+            raise UserError(self.env._("Choose at least two cases to merge."))
+        closed = cases.filtered("is_closed")
+        if closed:
+            raise UserError(
+                self.env._(
+                    "Closed or cancelled cases cannot be merged: %(cases)s.",
+                    cases=", ".join(closed.mapped("reference")),
+                )
+            )
+        if len(cases.company_id) > 1:
+            raise UserError(
+                self.env._("Cases of different companies cannot be merged.")
+            )
+        # One customer's mails must never reach another customer's case.
+        if len(cases.partner_id.commercial_partner_id) > 1 or (
+            not target.partner_id and self.partner_id
+        ):
+            raise UserError(
+                self.env._(
+                    "Cases of different customers cannot be merged: each customer "
+                    "sees its cases' messages on the portal. Keep the case with the "
+                    "customer."
+                )
+            )
+
+    def _notify_merge(self, duplicates):
+        self.ensure_one()
+        references = ", ".join(duplicates.mapped("reference"))
+        self.message_post(
+            body=self.env._("Cases %(cases)s merged into this one.", cases=references),
+            subtype_xmlid="mail.mt_note",
+        )
+        reporters = (self | duplicates).reporter_id.filtered("email")
+        if not reporters or (self.team_id and not self.team_id.notify_customer):
+            return
+        self.with_context(sat_automatic_mail=True).message_post(
+            body=self.env._(
+                "Your requests %(cases)s are about the same matter as %(case)s: we "
+                "handle them together in %(case)s, which you can answer.",
+                cases=references,
+                case=self.reference,
+            ),
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            partner_ids=reporters.ids,
+        )

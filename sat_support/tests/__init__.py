@@ -17,3 +17,4 @@ from . import test_sat_warranty
 from . import test_sat_after_sales
 from . import test_sat_rating
 from . import test_sat_team_alias
+from . import test_sat_merge
