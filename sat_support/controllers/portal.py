@@ -1,14 +1,19 @@
-from odoo import http
+from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
+from odoo.tools import plaintext2html
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 
+# What a portal customer may attach to a new case, in all.
+MAX_PORTAL_UPLOAD = 25 * 1024 * 1024
+
+
 class SatCustomerPortal(CustomerPortal):
-    """The customer's support cases on the portal: the list, and each case with its
-    messages, where the customer can answer."""
+    """The customer's support cases on the portal: the list, each case with its
+    messages, where the customer can answer, and a new case."""
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
@@ -102,3 +107,73 @@ class SatCustomerPortal(CustomerPortal):
             **kw,
         )
         return request.render("sat_support.portal_my_case", values)
+
+    # ------------------------------------------------------------------ new case
+    @http.route(
+        ["/my/cases/new"],
+        type="http",
+        auth="user",
+        methods=["GET", "POST"],
+        website=True,
+    )
+    def portal_new_case(self, **post):
+        """A case the customer opens: the unit chosen from what the account was
+        delivered, the type proposed from its warranty; then the path of a mail
+        (acknowledgement, SLA, classification, assignment)."""
+        partner = request.env.user.partner_id
+        Case = request.env["sat.case"]
+        units = Case.sudo()._get_portal_units(partner.commercial_partner_id)
+        errors = {}
+        if request.httprequest.method == "POST":
+            files = self._sat_new_case_files()
+            values, errors = self._sat_new_case_values(post, partner, units, files)
+            if not errors:
+                case = Case.sudo()._create_from_portal(values, files)
+                return request.redirect(f"/my/cases/{case.id}")
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "sat_case_new",
+                "units": units,
+                "errors": errors,
+                "post": post,
+            }
+        )
+        return request.render("sat_support.portal_new_case", values)
+
+    def _sat_new_case_values(self, post, partner, units, files):
+        _ = request.env._
+        errors = {}
+        subject = (post.get("name") or "").strip()
+        symptom = (post.get("symptom") or "").strip()
+        if not subject:
+            errors["name"] = _("Write what happens in a few words.")
+        elif len(subject) > 200:
+            errors["name"] = _("The subject is too long (200 characters at most).")
+        if not symptom:
+            errors["symptom"] = _("Describe the fault: what happens, since when.")
+        unit = units.get(post.get("unit") or "")
+        if post.get("unit") and not unit:
+            errors["unit"] = _("Choose one of the units your account received.")
+        if sum(len(content) for _name, content, _type in files) > MAX_PORTAL_UPLOAD:
+            errors["attachments"] = _(
+                "The files are too large (%(size)s MB at most in all).",
+                size=MAX_PORTAL_UPLOAD // (1024 * 1024),
+            )
+        values = {
+            "name": subject,
+            "symptom": plaintext2html(symptom),
+            "partner_id": partner.commercial_partner_id.id,
+            "reporter_id": partner.id,
+            "date_received": fields.Datetime.now(),
+            "product_id": unit and unit["product"].id,
+            "lot_id": unit and unit["lot"].id,
+        }
+        return values, errors
+
+    def _sat_new_case_files(self):
+        return [
+            (upload.filename, upload.read(), upload.mimetype)
+            for upload in request.httprequest.files.getlist("attachments")
+            if upload.filename
+        ]

@@ -508,3 +508,85 @@ class SatCase(models.Model):
             subtype_xmlid="mail.mt_comment",
             partner_ids=reporters.ids,
         )
+
+    # ------------------------------------------------------------------ portal
+    @api.model
+    def _get_portal_units(self, account):
+        """What ``account`` was delivered, as the portal offers it for a new case:
+        ``{key: {"product", "lot", "label"}}``, serials first, newest first."""
+        groups = (
+            self.env["stock.move.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("state", "=", "done"),
+                    ("location_dest_id.usage", "=", "customer"),
+                    ("picking_partner_id", "child_of", account.ids),
+                ],
+                ["product_id", "lot_id"],
+                ["date:max"],
+                order="date:max desc",
+            )
+        )
+        units = {}
+        for product, lot, _date in groups:
+            if lot:
+                end = lot.sat_warranty_end
+                covered = lot._sat_is_covered(fields.Date.context_today(self))
+                label = f"{product.display_name} — {lot.name}"
+                if covered:
+                    label += " · " + self.env._(
+                        "under warranty until %(date)s",
+                        date=format_date(self.env, end),
+                    )
+                units[f"lot-{lot.id}"] = {
+                    "product": product,
+                    "lot": lot,
+                    "label": label,
+                }
+            else:
+                units.setdefault(
+                    f"product-{product.id}",
+                    {"product": product, "lot": lot, "label": product.display_name},
+                )
+        return units
+
+    @api.model
+    def _create_from_portal(self, values, files):
+        """A case the customer opened on the portal, on the path of a mail:
+        classified, typed from the serial's warranty, assigned, acknowledged."""
+        lot = self.env["stock.lot"].browse(values.get("lot_id"))
+        account = self.env["res.partner"].browse(values["partner_id"])
+        values["company_id"] = (
+            lot.company_id or account.company_id or self.env.company
+        ).id
+        if lot:
+            values.update(
+                self._propose_case_type(
+                    lot._sat_is_covered(fields.Date.to_date(values["date_received"]))
+                )
+            )
+        reporter = self.env["res.partner"].browse(values["reporter_id"])
+        values.update(self._classify_values(values, sender_email=reporter.email))
+        case = self.create(values)
+        if files:
+            attachments = self.env["ir.attachment"].create(
+                [
+                    {
+                        "name": name,
+                        "raw": content,
+                        "mimetype": mimetype,
+                        "res_model": self._name,
+                        "res_id": case.id,
+                    }
+                    for name, content, mimetype in files
+                ]
+            )
+            case.message_post(
+                body=self.env._("Files sent with the case."),
+                attachment_ids=attachments.ids,
+                author_id=reporter.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        return case

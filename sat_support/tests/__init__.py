@@ -18,3 +18,4 @@ from . import test_sat_after_sales
 from . import test_sat_rating
 from . import test_sat_team_alias
 from . import test_sat_merge
+from . import test_sat_portal_new_case
