@@ -5,7 +5,7 @@ from babel.dates import format_timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare, html2plaintext
+from odoo.tools import float_compare, format_amount, html2plaintext
 from odoo.tools.misc import get_lang
 
 from odoo.addons.account.models.account_move import PAYMENT_STATE_SELECTION
@@ -1217,51 +1217,68 @@ class SatCase(models.Model):
 
     def action_sat_replace(self):
         """A delivery of a replacement unit to the customer, ready for the
-        warehouse to pick a serial."""
+        warehouse to pick a serial. The unit is a supply of the case, delivered by
+        this transfer: invoiced with a billable case, a cost of a free one."""
         self.ensure_one()
         if not self.product_id:
             raise UserError(
                 self.env._("Set the product of %(case)s first.", case=self.reference)
             )
-        warehouse = self._get_supply_warehouse()
-        customers = self.env.ref("stock.stock_location_customers")
+        line = self.env["sat.case.line"]
+        if not self.is_locked:
+            line = line.create(
+                {"case_id": self.id, "product_id": self.product_id.id, "quantity": 1}
+            )
         picking = self.env["stock.picking"].create(
-            {
-                "picking_type_id": warehouse.out_type_id.id,
-                "partner_id": (self.reporter_id or self.partner_id).id,
-                "location_id": warehouse.lot_stock_id.id,
-                "location_dest_id": customers.id,
-                "origin": self.env._("Replacement for %(case)s", case=self.reference),
-                "sat_after_sales_case_id": self.id,
-                "company_id": self.company_id.id,
-                "move_ids": [
-                    Command.create(
-                        {
-                            "name": self.product_id.display_name,
-                            "product_id": self.product_id.id,
-                            "product_uom_qty": 1,
-                            "location_id": warehouse.lot_stock_id.id,
-                            "location_dest_id": customers.id,
-                        }
-                    )
-                ],
-            }
+            self._prepare_replacement_values(line)
         )
         picking.action_confirm()
         picking.action_assign()
-        free = self.case_type in ("warranty", "courtesy")
+        if line and self.case_type == "billable":
+            charge = self.env._(
+                "%(amount)s with the case's invoice",
+                amount=format_amount(self.env, line.price_total, self.currency_id),
+            )
+        elif line:
+            charge = self.env._("at no charge")
+        else:
+            charge = self.env._("the case is closed: invoice it apart if due")
         self.message_post(
             body=self.env._(
                 "Replacement %(picking)s of %(product)s created (%(charge)s).",
                 picking=picking._get_html_link(),
                 product=self.product_id.display_name,
-                charge=self.env._("at no charge")
-                if free
-                else self.env._("to be invoiced as agreed with the customer"),
+                charge=charge,
             ),
             subtype_xmlid="mail.mt_note",
         )
         return picking._get_records_action(name=self.env._("Replacement"))
+
+    def _prepare_replacement_values(self, line):
+        warehouse = self._get_supply_warehouse()
+        customers = self.env.ref("stock.stock_location_customers")
+        return {
+            "picking_type_id": warehouse.out_type_id.id,
+            "partner_id": (self.reporter_id or self.partner_id).id,
+            "location_id": warehouse.lot_stock_id.id,
+            "location_dest_id": customers.id,
+            "origin": self.env._("Replacement for %(case)s", case=self.reference),
+            "sat_after_sales_case_id": self.id,
+            "company_id": self.company_id.id,
+            "move_ids": [
+                Command.create(
+                    {
+                        "name": self.product_id.display_name,
+                        "product_id": self.product_id.id,
+                        "product_uom_qty": 1,
+                        "location_id": warehouse.lot_stock_id.id,
+                        "location_dest_id": customers.id,
+                        # The case's closing takes the unit from stock no second time.
+                        "sat_case_line_id": line.id,
+                    }
+                )
+            ],
+        }
 
     def action_create_invoice(self):
         """The case's "Create invoice" button: one invoice per case."""
@@ -1321,6 +1338,8 @@ class SatCase(models.Model):
         return self.line_ids.filtered(
             lambda line: (
                 line.product_id.is_storable
+                # A replacement unit leaves by its own delivery, even a cancelled one.
+                and not line.move_ids.picking_id.sat_after_sales_case_id
                 and float_compare(
                     line.quantity,
                     line.qty_consumed,

@@ -102,3 +102,27 @@ class TestSatAfterSales(SatCommon):
         self.assertIn(case.reference, replacement.origin)
         self.assertFalse(case.picking_ids, "no supply transfer of the case")
         self.assertIn("at no charge", self._notes(case, "Replacement").body)
+        # A cost of the warranty, never invoiced.
+        self.assertEqual(case.line_ids.product_id, self.machine)
+        self.assertEqual(replacement.move_ids.sat_case_line_id, case.line_ids)
+        self.assertEqual(case.invoice_status, "no")
+
+    def test_replacement_charged_on_a_billable_case(self):
+        case = self._create_case(
+            product_id=self.machine.id, solution="<p>Unit replaced</p>"
+        ).with_user(self.agent)
+        self.company.sat_invoice_on_close = True
+        case.action_sat_replace()
+        line = case.line_ids
+        self.assertEqual(line.product_id, self.machine)
+        self.assertEqual(line.price_subtotal, 900.0)
+        self.assertIn(
+            f"{line.price_total:,.2f} with the case's invoice",
+            self._notes(case, "Replacement").body.replace("&nbsp;", " "),
+        )
+        case.action_close()
+        self.assertTrue(case.is_closed)
+        self.assertFalse(case.picking_ids, "the unit leaves by its replacement only")
+        invoice = case.invoice_ids
+        self.assertEqual(invoice.invoice_line_ids.product_id, self.machine)
+        self.assertEqual(invoice.amount_untaxed, 900.0)
