@@ -6,7 +6,6 @@ from odoo.tools import plaintext2html
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
-
 # What a portal customer may attach to a new case, in all.
 MAX_PORTAL_UPLOAD = 25 * 1024 * 1024
 
@@ -142,21 +141,26 @@ class SatCustomerPortal(CustomerPortal):
         return request.render("sat_support.portal_new_case", values)
 
     def _sat_new_case_values(self, post, partner, units, files):
-        _ = request.env._
         errors = {}
         subject = (post.get("name") or "").strip()
         symptom = (post.get("symptom") or "").strip()
         if not subject:
-            errors["name"] = _("Write what happens in a few words.")
+            errors["name"] = request.env._("Write what happens in a few words.")
         elif len(subject) > 200:
-            errors["name"] = _("The subject is too long (200 characters at most).")
+            errors["name"] = request.env._(
+                "The subject is too long (200 characters at most)."
+            )
         if not symptom:
-            errors["symptom"] = _("Describe the fault: what happens, since when.")
+            errors["symptom"] = request.env._(
+                "Describe the fault: what happens, since when."
+            )
         unit = units.get(post.get("unit") or "")
         if post.get("unit") and not unit:
-            errors["unit"] = _("Choose one of the units your account received.")
+            errors["unit"] = request.env._(
+                "Choose one of the units your account received."
+            )
         if sum(len(content) for _name, content, _type in files) > MAX_PORTAL_UPLOAD:
-            errors["attachments"] = _(
+            errors["attachments"] = request.env._(
                 "The files are too large (%(size)s MB at most in all).",
                 size=MAX_PORTAL_UPLOAD // (1024 * 1024),
             )
