@@ -5,6 +5,8 @@ import pytz
 import xlsxwriter
 from dateutil.relativedelta import relativedelta
 
+from werkzeug.urls import url_encode
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -86,8 +88,6 @@ class SatReportExportWizard(models.TransientModel):
         string="Selected Cases",
         help="When cases are selected in a list, exactly those are exported.",
     )
-    export_file = fields.Binary(readonly=True, attachment=True)
-    export_filename = fields.Char(readonly=True)
 
     @api.model
     def default_get(self, fields_list):
@@ -160,11 +160,13 @@ class SatReportExportWizard(models.TransientModel):
 
     # ------------------------------------------------------------------ workbook
     def action_export(self):
+        """Downloads the workbook from a read-only route: with a read replica
+        configured, the statistics are read there, not on the primary."""
         self.ensure_one()
-        domain = self._get_domain()
-        Report = self.env["sat.case.report"]
-        summary = Report._read_group(domain, [], AGGREGATES)[0]
-        if not summary[0]:
+        [[count]] = self.env["sat.case.report"]._read_group(
+            self._get_domain(), [], ["nbr:sum"]
+        )
+        if not count:
             raise UserError(
                 self.env._(
                     "No support case matches: no case was received between %(start)s "
@@ -173,6 +175,63 @@ class SatReportExportWizard(models.TransientModel):
                     end=self.date_to,
                 )
             )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/sat_reports/export?{url_encode(self._get_export_params())}",
+            "target": "self",
+        }
+
+    def _get_export_params(self):
+        """The wizard's choices, enough to build the workbook again anywhere: the
+        replica may not have the wizard's row yet."""
+        return {
+            "date_from": fields.Date.to_string(self.date_from),
+            "date_to": fields.Date.to_string(self.date_to),
+            "team_ids": ",".join(map(str, self.team_ids.ids)),
+            "category_ids": ",".join(map(str, self.category_ids.ids)),
+            "case_types": ",".join(self._get_case_types()),
+            "case_ids": ",".join(map(str, self.case_ids.ids)),
+        }
+
+    @api.model
+    def _new_from_params(self, params):
+        def ids(name):
+            return [
+                int(value) for value in (params.get(name) or "").split(",") if value
+            ]
+
+        types = set((params.get("case_types") or "").split(","))
+        wizard = self.new(
+            {
+                "date_from": params.get("date_from"),
+                "date_to": params.get("date_to"),
+                "team_ids": [fields.Command.set(ids("team_ids"))],
+                "category_ids": [fields.Command.set(ids("category_ids"))],
+                "case_ids": [fields.Command.set(ids("case_ids"))],
+                **{
+                    f"include_{case_type}": case_type in types
+                    for case_type, _label in CASE_TYPES
+                },
+            }
+        )
+        if not (wizard.date_from and wizard.date_to):
+            raise UserError(self.env._("Choose the period to export."))
+        wizard._check_period()
+        return wizard
+
+    def _get_export_filename(self):
+        return self.env._(
+            "support-statistics-%(start)s-%(end)s.xlsx",
+            start=self.date_from,
+            end=self.date_to,
+        )
+
+    def _build_workbook(self):
+        """The workbook's bytes, read only: nothing is written, in the database
+        or elsewhere but a temporary file."""
+        self.ensure_one()
+        domain = self._get_domain()
+        summary = self.env["sat.case.report"]._read_group(domain, [], AGGREGATES)[0]
         # Constant-memory mode writes each row to a temporary file once it is done:
         # the workbook of 100,000 cases stays in bounded memory.
         with tempfile.NamedTemporaryFile(suffix=".xlsx") as output:
@@ -193,45 +252,7 @@ class SatReportExportWizard(models.TransientModel):
             writer.cases(domain)
             workbook.close()
             output.seek(0)
-            data = output.read()
-        self._store_export(data)
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/export_file/"
-            f"{self.export_filename}?download=true",
-            "target": "self",
-        }
-
-    def _store_export(self, data):
-        """The file's bytes go to the field's attachment as they are: through the
-        field they would be base64-encoded, then decoded again, two more copies of a
-        workbook that weighs 12 MB for 100,000 cases."""
-        self.export_filename = self.env._(
-            "support-statistics-%(start)s-%(end)s.xlsx",
-            start=self.date_from,
-            end=self.date_to,
-        )
-        # As the Binary field does it: the wizard's own access was checked above.
-        attachments = self.env["ir.attachment"].sudo()
-        attachments.search(
-            [
-                ("res_model", "=", self._name),
-                ("res_id", "=", self.id),
-                ("res_field", "=", "export_file"),
-            ]
-        ).unlink()
-        attachments.create(
-            {
-                "name": self.export_filename,
-                "raw": data,
-                "res_model": self._name,
-                "res_id": self.id,
-                "res_field": "export_file",
-                "mimetype": "application/vnd.openxmlformats-officedocument"
-                ".spreadsheetml.sheet",
-            }
-        )
-        self.invalidate_recordset(["export_file"])
+            return output.read()
 
     def _breakdown_sheets(self):
         return [

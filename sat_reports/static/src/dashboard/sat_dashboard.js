@@ -54,9 +54,8 @@ export class SatDashboard extends Component {
     }
 
     async open(method) {
-        const action = await this.orm.call("sat.report.dashboard", method, [
-            [this.data.dashboard_id],
-        ]);
+        // The cards' analyses depend on no record: an empty recordset.
+        const action = await this.orm.call("sat.report.dashboard", method, [[]]);
         return this.actionService.doAction(action);
     }
 
