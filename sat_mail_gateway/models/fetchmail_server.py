@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 from imaplib import IMAP4, IMAP4_SSL
 
-from psycopg2.errors import UniqueViolation
+from psycopg2.errors import SerializationFailure, UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -192,23 +192,33 @@ class FetchmailServer(models.Model):
             minutes=self._sat_param("lease_minutes", 15)
         )
         mine = SQL("id = ANY(%s)", self.ids) if self else SQL("TRUE")
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE fetchmail_server SET sat_next_fetch = %s
-                 WHERE id = (SELECT id FROM fetchmail_server
-                              WHERE %s AND %s
-                              ORDER BY sat_next_fetch NULLS FIRST, id
-                              LIMIT 1
-                                FOR NO KEY UPDATE SKIP LOCKED)
-                RETURNING id
-                """,
-                lease,
-                self._sat_due(),
-                mine,
-            )
+        claim = SQL(
+            """
+            UPDATE fetchmail_server SET sat_next_fetch = %s
+             WHERE id = (SELECT id FROM fetchmail_server
+                          WHERE %s AND %s
+                          ORDER BY sat_next_fetch NULLS FIRST, id
+                          LIMIT 1
+                            FOR NO KEY UPDATE SKIP LOCKED)
+            RETURNING id
+            """,
+            lease,
+            self._sat_due(),
+            mine,
         )
+        self.env.flush_all()
+        for _attempt in range(3):
+            # A fresh snapshot: in Odoo's repeatable read, a mailbox that another
+            # worker released since this transaction began cannot be updated here
+            # ("could not serialize access"); what came before is done and committed.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+            try:
+                self.env.cr.execute(claim, log_exceptions=False)
+                break
+            except SerializationFailure:
+                self.env.cr.rollback()
+        else:
+            return self.browse()
         row = self.env.cr.fetchone()
         self.invalidate_model(["sat_next_fetch"])
         self.env.cr.commit()  # pylint: disable=invalid-commit

@@ -1,6 +1,7 @@
 import ast
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class SatTeam(models.Model):
@@ -52,7 +53,6 @@ class SatTeam(models.Model):
         "in turn, or the member with the fewest open cases. Members on leave are "
         "skipped.",
     )
-    last_assigned_user_id = fields.Many2one("res.users", readonly=True, copy=False)
     notify_customer = fields.Boolean(
         string="Mail the Customer",
         default=True,
@@ -78,6 +78,31 @@ class SatTeam(models.Model):
         )
         for team in self:
             team.open_case_count = counts.get(team, 0)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        teams = super().create(vals_list)
+        teams._create_round_robin_sequences()
+        return teams
+
+    def unlink(self):
+        names = [team._round_robin_sequence() for team in self]
+        res = super().unlink()
+        for name in names:
+            self.env.cr.execute(SQL("DROP SEQUENCE IF EXISTS %s", SQL.identifier(name)))
+        return res
+
+    def _round_robin_sequence(self):
+        return f"sat_team_round_robin_{self.id}"
+
+    def _create_round_robin_sequences(self):
+        for team in self:
+            self.env.cr.execute(
+                SQL(
+                    "CREATE SEQUENCE IF NOT EXISTS %s",
+                    SQL.identifier(team._round_robin_sequence()),
+                )
+            )
 
     def _alias_get_creation_values(self):
         values = super()._alias_get_creation_values()
@@ -126,19 +151,18 @@ class SatTeam(models.Model):
         if not members:
             return []
         if self.assign_method == "round_robin":
-            # Two workers assigning at once must not both take "the next" member.
+            # The team's turns are counted by a PostgreSQL sequence: two workers
+            # assigning at once never take the same turn, and neither waits nor
+            # fails (a lock on the team's row fails one of them in repeatable read).
             self.env.cr.execute(
-                "SELECT id FROM sat_team WHERE id = %s FOR NO KEY UPDATE", [self.id]
+                SQL(
+                    "SELECT nextval(%s) FROM generate_series(1, %s)",
+                    self._round_robin_sequence(),
+                    count,
+                )
             )
-            self.invalidate_recordset(["last_assigned_user_id"])
-            start = (
-                members.ids.index(self.last_assigned_user_id.id) + 1
-                if (self.last_assigned_user_id in members)
-                else 0
-            )
-            users = [members[(start + i) % len(members)] for i in range(count)]
-            self.sudo().last_assigned_user_id = users[-1]
-            return users
+            turns = [row[0] for row in self.env.cr.fetchall()]
+            return [members[(turn - 1) % len(members)] for turn in turns]
         counts = dict(
             self.env["sat.case"]
             .sudo()

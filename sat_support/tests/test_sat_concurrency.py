@@ -175,3 +175,50 @@ class TestSatSlaCronConcurrency(TransactionCase):
             # A later run finds nothing new to say.
             env["sat.case.sla"]._cron_check_sla()
             self.assertEqual(self._warnings(env), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestSatRoundRobinRace(TransactionCase):
+    """Two workers create cases of one round-robin team at once, on two real
+    database connections: both succeed, each with its own turn."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            members = env.ref("base.user_admin") | env.ref("base.user_demo")
+            team = env["sat.team"].create(
+                {
+                    "name": "Race team",
+                    "assign_method": "round_robin",
+                    "member_ids": [Command.set(members.ids)],
+                }
+            )
+            self.team_id = team.id
+        self.addCleanup(self._remove_committed_data)
+
+    def _remove_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            team = env["sat.team"].browse(self.team_id)
+            team.case_ids.unlink()
+            team.unlink()
+
+    def _create(self, env, name):
+        return env["sat.case"].create(
+            {"name": name, "team_id": self.team_id, "case_type": "billable"}
+        )
+
+    def test_second_worker_neither_fails_nor_repeats_the_turn(self):
+        with self.registry.cursor() as cr_a:
+            env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+            # Worker A's transaction has begun (its snapshot is taken) ...
+            env_a["sat.team"].browse(self.team_id).read(["name"])
+            # ... when worker B assigns a case of the team and commits.
+            with self.registry.cursor() as cr_b:
+                env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+                user_b = self._create(env_b, "B").user_id.id
+            # In repeatable read, a lock on the team's row taken now would fail.
+            user_a = self._create(env_a, "A").user_id.id
+        self.assertTrue(user_a and user_b)
+        self.assertNotEqual(user_a, user_b, "each worker its own turn")
