@@ -4,7 +4,6 @@ from datetime import datetime, time
 import pytz
 import xlsxwriter
 from dateutil.relativedelta import relativedelta
-
 from werkzeug.urls import url_encode
 
 from odoo import api, fields, models
