@@ -28,6 +28,41 @@ def office_hours_calendar(env, name, **values):
     )
 
 
+def deliver_serial(env, lot, partner):
+    """``lot`` delivered to ``partner`` by a real outgoing transfer of the company's
+    first warehouse; the transfer."""
+    warehouse = env["stock.warehouse"].search(
+        [("company_id", "=", env.company.id)], limit=1
+    )
+    stock = warehouse.lot_stock_id
+    customers = env.ref("stock.stock_location_customers")
+    env["stock.quant"]._update_available_quantity(lot.product_id, stock, 1, lot_id=lot)
+    picking = env["stock.picking"].create(
+        {
+            "picking_type_id": warehouse.out_type_id.id,
+            "partner_id": partner.id,
+            "location_id": stock.id,
+            "location_dest_id": customers.id,
+            "move_ids": [
+                Command.create(
+                    {
+                        "name": lot.product_id.name,
+                        "product_id": lot.product_id.id,
+                        "product_uom_qty": 1,
+                        "location_id": stock.id,
+                        "location_dest_id": customers.id,
+                    }
+                )
+            ],
+        }
+    )
+    picking.action_confirm()
+    picking.action_assign()
+    picking.move_ids.picked = True
+    picking.button_validate()
+    return picking
+
+
 class SatCommon(TransactionCase):
     """Users, customers, products and teams shared by the sat_support tests."""
 
@@ -149,34 +184,7 @@ class SatCommon(TransactionCase):
         cls.stage_cancelled = cls.env.ref("sat_support.sat_case_stage_cancelled")
 
     def _deliver(self, lot, partner):
-        """``lot`` delivered to ``partner`` by a real outgoing transfer."""
-        self.env["stock.quant"]._update_available_quantity(
-            lot.product_id, self.stock_location, 1, lot_id=lot
-        )
-        customers = self.env.ref("stock.stock_location_customers")
-        picking = self.env["stock.picking"].create(
-            {
-                "picking_type_id": self.warehouse.out_type_id.id,
-                "partner_id": partner.id,
-                "location_id": self.stock_location.id,
-                "location_dest_id": customers.id,
-                "move_ids": [
-                    Command.create(
-                        {
-                            "name": lot.product_id.name,
-                            "product_id": lot.product_id.id,
-                            "product_uom_qty": 1,
-                            "location_id": self.stock_location.id,
-                            "location_dest_id": customers.id,
-                        }
-                    )
-                ],
-            }
-        )
-        picking.action_confirm()
-        picking.action_assign()
-        picking.move_ids.picked = True
-        picking.button_validate()
+        picking = deliver_serial(self.env, lot, partner)
         self.assertEqual(picking.move_line_ids.lot_id, lot)
         self.assertEqual(picking.state, "done")
 

@@ -3,6 +3,8 @@ import re
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import deliver_serial
+
 
 @tagged("post_install", "-at_install")
 class TestSatPortalNewCase(HttpCase):
@@ -75,38 +77,7 @@ class TestSatPortalNewCase(HttpCase):
 
     @classmethod
     def _deliver(cls, lot, partner):
-        env = cls.env
-        warehouse = env["stock.warehouse"].search(
-            [("company_id", "=", env.company.id)], limit=1
-        )
-        stock = warehouse.lot_stock_id
-        customers = env.ref("stock.stock_location_customers")
-        env["stock.quant"]._update_available_quantity(
-            lot.product_id, stock, 1, lot_id=lot
-        )
-        picking = env["stock.picking"].create(
-            {
-                "picking_type_id": warehouse.out_type_id.id,
-                "partner_id": partner.id,
-                "location_id": stock.id,
-                "location_dest_id": customers.id,
-                "move_ids": [
-                    Command.create(
-                        {
-                            "name": lot.product_id.name,
-                            "product_id": lot.product_id.id,
-                            "product_uom_qty": 1,
-                            "location_id": stock.id,
-                            "location_dest_id": customers.id,
-                        }
-                    )
-                ],
-            }
-        )
-        picking.action_confirm()
-        picking.action_assign()
-        picking.move_ids.picked = True
-        picking.button_validate()
+        deliver_serial(cls.env, lot, partner)
 
     def _form(self):
         page = self.url_open("/my/cases/new")
