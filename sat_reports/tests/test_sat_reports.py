@@ -656,6 +656,15 @@ class TestSatReportExport(SatReportsCommon):
             )
         with self.assertRaises(ValidationError):
             self._export(date_from="2026-12-31", date_to="2026-01-01")
+        # An address edited by hand: a clear error, no traceback.
+        Wizard = self.env["sat.report.export.wizard"]
+        for params in (
+            {"date_from": "2026-01-01", "date_to": "2026-12-31", "team_ids": "1,x"},
+            {"date_from": "someday", "date_to": "2026-12-31"},
+            {"date_to": "2026-12-31"},
+        ):
+            with self.assertRaises(UserError, msg=params):
+                Wizard._new_from_params(params)
 
     def test_query_count(self):
         wizard = self.env["sat.report.export.wizard"].create(

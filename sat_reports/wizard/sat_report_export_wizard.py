@@ -195,15 +195,24 @@ class SatReportExportWizard(models.TransientModel):
     @api.model
     def _new_from_params(self, params):
         def ids(name):
-            return [
-                int(value) for value in (params.get(name) or "").split(",") if value
-            ]
+            values = [value for value in (params.get(name) or "").split(",") if value]
+            if not all(value.isdigit() for value in values):
+                raise UserError(self.env._("This export's address is not valid."))
+            return [int(value) for value in values]
+
+        def day(name):
+            try:
+                return fields.Date.to_date(params.get(name))
+            except ValueError as error:
+                raise UserError(
+                    self.env._("This export's address is not valid.")
+                ) from error
 
         types = set((params.get("case_types") or "").split(","))
         wizard = self.new(
             {
-                "date_from": params.get("date_from"),
-                "date_to": params.get("date_to"),
+                "date_from": day("date_from"),
+                "date_to": day("date_to"),
                 "team_ids": [fields.Command.set(ids("team_ids"))],
                 "category_ids": [fields.Command.set(ids("category_ids"))],
                 "case_ids": [fields.Command.set(ids("case_ids"))],

@@ -40,3 +40,11 @@ class ResPartner(models.Model):
 
     def _commercial_fields(self):
         return super()._commercial_fields() + ["sat_responsible_id"]
+
+    def _sat_is_stranger(self):
+        """A person of no company and no customer history: someone who wrote to a
+        team's address and is not known as, or at, a customer."""
+        if not self:
+            return False
+        self.ensure_one()
+        return not (self.parent_id or self.is_company or self.customer_rank)

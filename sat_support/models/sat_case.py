@@ -397,14 +397,14 @@ class SatCase(models.Model):
     @api.depends("partner_id")
     def _compute_reporter_id(self):
         for case in self:
-            reporter = case.reporter_id
-            # A person of no company (a stranger who wrote to the team's address)
-            # stays the reporter when an agent finds the customer.
-            on_behalf = reporter and not (reporter.parent_id or reporter.is_company)
+            # A stranger who wrote to the team's address stays the reporter when the
+            # agent gives the saved case its first customer (see ``write`` for the
+            # same without the form).
+            first_customer = case._origin.id and not case._origin.partner_id
             if (
                 case.partner_id
-                and not on_behalf
-                and reporter.commercial_partner_id != case.partner_id
+                and not (first_customer and case.reporter_id._sat_is_stranger())
+                and case.reporter_id.commercial_partner_id != case.partner_id
             ):
                 case.reporter_id = case.partner_id
 
@@ -717,6 +717,15 @@ class SatCase(models.Model):
     def write(self, vals):
         self._check_user_values(vals)
         self._check_locked(vals)
+        if vals.get("partner_id") and "reporter_id" not in vals:
+            strangers = self.filtered(
+                lambda case: not case.partner_id and case.reporter_id._sat_is_stranger()
+            )
+            for reporter, cases in strangers.grouped("reporter_id").items():
+                cases.write({**vals, "reporter_id": reporter.id})
+            self -= strangers
+            if not self:
+                return True
         if "partner_id" in vals or vals.get("active") is False:
             # A shared link stops working when the case changes hands or is
             # archived; sharing it again makes a new one.

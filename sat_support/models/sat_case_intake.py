@@ -215,11 +215,7 @@ class SatCase(models.Model):
             ],
             order="id",
         )
-        contact = known.filtered(
-            lambda partner: (
-                partner.parent_id or partner.is_company or partner.customer_rank
-            )
-        )[:1]
+        contact = known.filtered(lambda partner: not partner._sat_is_stranger())[:1]
         if contact:
             return contact.commercial_partner_id, contact
         account = self._find_customer_by_domain(email, company, ours)
@@ -426,18 +422,22 @@ class SatCase(models.Model):
     # ------------------------------------------------------------------ merge
     def _merge_into(self, target):
         """Merges these duplicate cases (two mails about one fault) into ``target``:
-        their messages, attachments, followers, supplies and after-sales documents
-        move to it, they are cancelled with a link to it, and the customer is told
-        once, on ``target``."""
+        their messages, attachments, activities, followers, supplies and after-sales
+        documents move to it, they are cancelled with a link to it, and the customer
+        is told once, on ``target``."""
         duplicates = self - target
         self._check_merge(target)
         ids = duplicates.ids
         self.env["mail.message"].sudo().search(
             [("model", "=", self._name), ("res_id", "in", ids)]
         ).write({"res_id": target.id})
-        self.env["ir.attachment"].sudo().search(
-            [("res_model", "=", self._name), ("res_id", "in", ids)]
-        ).write({"res_id": target.id})
+        for model, fname in (
+            ("ir.attachment", "res_model"),
+            ("mail.activity", "res_model"),
+        ):
+            self.env[model].sudo().search(
+                [(fname, "=", self._name), ("res_id", "in", ids)]
+            ).write({"res_id": target.id})
         target.message_subscribe(partner_ids=duplicates.message_partner_ids.ids)
         duplicates.line_ids.write({"case_id": target.id})
         sudo = duplicates.sudo()

@@ -35,6 +35,9 @@ class TestSatMerge(SatCommon):
             {"name": "Owner", "email": "owner@cafeteria-sol.example"}
         )
         self.second.message_subscribe(partner_ids=self.watcher.ids)
+        self.call_back = self.second.activity_schedule(
+            "mail.mail_activity_data_call", user_id=self.sat_user.id
+        )
         # A cancelling stage that mails the customer must stay silent on a merge.
         self.stage_cancelled.mail_template_id = self.env.ref(
             "sat_support.mail_template_case_waiting"
@@ -78,6 +81,7 @@ class TestSatMerge(SatCommon):
         self.assertFalse(self.second.message_ids & (kept_before | moved))
         self.assertIn("Photo of the leak attached", " ".join(merged.mapped("body")))
         self.assertEqual(self.photo.res_id, self.first.id)
+        self.assertEqual(self.first.activity_ids, self.call_back, "still to do")
         self.assertIn(self.watcher, self.first.message_partner_ids)
         self.assertEqual(self.first.line_ids.product_id, self.pump)
         self.assertFalse(self.second.line_ids)

@@ -1,7 +1,7 @@
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import SatCommon
 
@@ -129,6 +129,26 @@ class TestSatTeamAlias(SatCommon):
         # A second mail of hers: no second partner.
         second = self._receive("pia@nowhere.example", subject="Another fault")
         self.assertEqual(second.reporter_id, case.reporter_id)
+
+    def test_customer_set_in_the_form_keeps_the_stranger_only(self):
+        """In the form too, the stranger stays the reporter of their case once the
+        agent finds the customer; a case moved from one customer to another never
+        keeps the first one's person as reporter (their mails would go there)."""
+        case = self._receive("Pia Unknown <pia@nowhere.example>")
+        with Form(case.with_user(self.sat_user)) as form:
+            form.partner_id = self.customer
+        self.assertEqual(case.reporter_id.email, "pia@nowhere.example")
+        private = self.env["res.partner"].create(
+            {"name": "Leo Private", "email": "leo@home.example"}
+        )
+        other = self._create_case(partner_id=private.id)
+        self.assertEqual(other.reporter_id, private)
+        with Form(other.with_user(self.sat_user)) as form:
+            form.partner_id = self.customer
+        self.assertEqual(other.reporter_id, self.customer)
+        again = self._create_case(partner_id=private.id)
+        again.with_user(self.sat_user).partner_id = self.customer
+        self.assertEqual(again.reporter_id, self.customer)
 
     def test_public_and_shared_domains_name_no_customer(self):
         """A free mail address, or a domain two customers share, says nothing of
