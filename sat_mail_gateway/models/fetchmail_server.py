@@ -14,6 +14,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, exception_to_unicode, split_every
 
+from odoo.addons.sat_support.batch_reads import batch_reads
+
 from .res_partner import error_text
 
 _logger = logging.getLogger(__name__)
@@ -266,15 +268,12 @@ class FetchmailServer(models.Model):
             uids, more = self._sat_pending(imap, validity.decode())
             sizes = self._sat_sizes(imap, uids)
             for group in split_every(self._sat_param("commit_every", 25), uids):
-                done = []
-                for uid in group:
-                    key = f"{validity.decode()}:{uid.decode()}"
-                    error, set_aside = self._sat_process(imap, uid, key, sizes.get(uid))
-                    if error:
-                        errors.append(error)
-                    if not error or set_aside:
-                        done.append(uid)
-                    count += not error
+                with batch_reads(self.env):
+                    done, group_errors = self._sat_process_group(
+                        imap, validity.decode(), group, sizes
+                    )
+                errors += group_errors
+                count += len(group) - len(group_errors)
                 # A cron job, like Odoo's own fetch: the cases are committed before
                 # their mails are marked read, so that no mail is lost.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -297,6 +296,18 @@ class FetchmailServer(models.Model):
         if count:
             self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
             self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _sat_process_group(self, imap, validity, uids, sizes):
+        """The mails to mark read, and the errors of those that failed."""
+        done, errors = [], []
+        for uid in uids:
+            key = f"{validity}:{uid.decode()}"
+            error, set_aside = self._sat_process(imap, uid, key, sizes.get(uid))
+            if error:
+                errors.append(error)
+            if not error or set_aside:
+                done.append(uid)
+        return done, errors
 
     def _sat_pending(self, imap, validity):
         """UIDs of the unread mails to process in this run, and whether more are
@@ -350,12 +361,16 @@ class FetchmailServer(models.Model):
 
     def _sat_process_raw(self, raw):
         """One mail, in a savepoint of its own; returns the id of its case."""
+        try:
+            return self._sat_process_in_savepoint(raw)
+        except LookupError:
+            # Undone with its savepoint: read again with its charsets mended.
+            self.env.cr.precommit.clear()
+            return self._sat_process_in_savepoint(sanitize_charsets(raw))
+
+    def _sat_process_in_savepoint(self, raw):
         with self.env.cr.savepoint():
-            try:
-                with self.env.cr.savepoint():
-                    thread_id = self._sat_message_process(raw)
-            except LookupError:
-                thread_id = self._sat_message_process(sanitize_charsets(raw))
+            thread_id = self._sat_message_process(raw)
             # What Odoo does at commit (the acknowledgement of a new case) is done now,
             # inside the savepoint, so that a failure there undoes this mail only.
             self.env.cr.precommit.run()

@@ -3,6 +3,7 @@ import re
 
 from odoo import api, models
 from odoo.tools import email_normalize
+from odoo.tools.mail import unfold_references
 
 _logger = logging.getLogger(__name__)
 
@@ -48,19 +49,9 @@ class MailThread(models.AbstractModel):
     def _message_route_process(self, message, message_dict, routes):
         """Automatic mails (vacation replies, bounces, lists) never open a support
         case: a reply to an acknowledgement would open a case, acknowledged again, and
-        so on. They still land in the thread of a case they answer.
-
-        In a customer's mailbox, a mail naming a case of that customer in its subject
-        is a reply to it; a mail that answers a case of another customer opens a
-        case of this one instead of reaching the other customer's thread."""
+        so on. They still land in the thread of a case they answer."""
         # Not a message value: message_post refuses unknown keys.
         auto_submitted = message_dict.pop("sat_auto_submitted", False)
-        account = self.env["sat.case"]._sat_mailbox_server().sat_partner_id
-        if account:
-            routes = [
-                self._sat_mailbox_route(route, message_dict, account)
-                for route in routes
-            ]
         if auto_submitted:
             kept = [route for route in routes if route[0] != "sat.case" or route[1]]
             if len(kept) != len(routes):
@@ -77,18 +68,75 @@ class MailThread(models.AbstractModel):
         )._message_route_process(message, message_dict, routes)
 
     @api.model
-    def _sat_mailbox_route(self, route, message_dict, account):
-        model, thread_id, custom_values, user_id, alias = route
-        if model != "sat.case":
-            return route
-        Case = self.env["sat.case"].sudo()
-        if thread_id and Case.browse(thread_id).partner_id.commercial_partner_id != (
-            account.commercial_partner_id
+    def message_route(
+        self, message, message_dict, model=None, thread_id=None, custom_values=None
+    ):
+        """In a customer's mailbox every mail is a case of that customer: a new one,
+        or an answer to one of its cases (the mail answers it, or names it in its
+        subject). A mail answering another customer's case opens a case of this one
+        instead of reaching the other customer's thread.
+
+        The mailbox alone says whose case it is: Odoo's aliases and catchall
+        addresses play no part, and are not looked up for each mail."""
+        account = self.env["sat.case"]._sat_mailbox_server().sat_partner_id
+        if (
+            not account
+            or model != "sat.case"
+            or thread_id
+            or message_dict.get("is_bounce")
         ):
-            thread_id = 0
+            return super().message_route(
+                message,
+                message_dict,
+                model=model,
+                thread_id=thread_id,
+                custom_values=custom_values,
+            )
+        self._routing_reset_bounce(message, message_dict)
+        case = self._sat_answered_case(message_dict, account)
+        if case:
+            # Odoo's rule: the author of an answer is found among the case's people.
+            authors = self._mail_find_partner_from_emails(
+                [message_dict["email_from"]], records=case
+            )
+            message_dict["author_id"] = authors[0].id if authors else False
+        else:
+            # Odoo's rule: no thread found for the reference, no parent.
             message_dict.pop("parent_id", None)
-        if not thread_id:
-            thread_id = Case._sat_case_from_subject(
-                message_dict.get("subject"), account
-            ).id
-        return (model, thread_id or 0, custom_values, user_id, alias)
+            case = case._sat_case_from_subject(message_dict.get("subject"), account)
+        user = self._mail_find_user_for_gateway(message_dict["email_from"])
+        return [
+            ("sat.case", case.id or 0, custom_values, user.id or self.env.uid, None)
+        ]
+
+    @api.model
+    def _detect_loop_sender(self, message, message_dict, routes):
+        """Odoo drops the mails of a sender who opened many records lately; a
+        customer's mailbox drops none: loops are bounded by the acknowledgements
+        (see ``sat.case._track_template``)."""
+        if self.env["sat.case"]._sat_mailbox_server():
+            return False
+        return super()._detect_loop_sender(message, message_dict, routes)
+
+    @api.model
+    def _sat_answered_case(self, message_dict, account):
+        """The case of ``account`` whose message the mail answers, as Odoo finds it."""
+        Case = self.env["sat.case"].sudo()
+        references = [
+            reference.strip()
+            for reference in unfold_references(
+                message_dict.get("references") or message_dict.get("in_reply_to")
+            )
+            if "reply_to" not in reference
+        ][-32:]
+        if not references:
+            return Case
+        answered = (
+            self.env["mail.message"]
+            .sudo()
+            .search([("message_id", "in", references)], limit=1, order="id desc")
+        )
+        case = Case.browse(answered.res_id if answered.model == "sat.case" else [])
+        if case.partner_id.commercial_partner_id != account.commercial_partner_id:
+            return Case
+        return case

@@ -190,11 +190,43 @@ class TestSatMailGatewayIncoming(SatMailGatewayCase):
             "Looks like a reply",
             headers={"In-Reply-To": message.message_id},
         )
+        # A mail answering a message of another kind of record (here the customer's
+        # own chatter) is a case all the same: the mailbox says what it is for.
+        note = self.acme.message_post(body="Visit planned", message_type="comment")
+        self._deliver(
+            "sat.acme",
+            "ana@acme.example",
+            "Re: Visit planned",
+            headers={"In-Reply-To": note.message_id},
+        )
         self._fetch(self.acme)
-        self.assertEqual(self._cases(self.acme).name, "Looks like a reply")
+        self.assertEqual(
+            self._cases(self.acme).mapped("name"),
+            ["Looks like a reply", "Re: Visit planned"],
+        )
         self.assertFalse(
             other.message_ids.filtered(lambda m: m.message_type == "email")
         )
+        self.assertFalse(
+            self.acme.message_ids.filtered(lambda m: m.message_type == "email")
+        )
+        # Ana answers her case: the thread, with Ana its author.
+        case = self._cases(self.acme)[0]
+        acknowledgement = case.message_ids.filtered(
+            lambda m: m.message_type != "email"
+        )[:1]
+        self._deliver(
+            "sat.acme",
+            "Ana <ana@acme.example>",
+            "Re: thanks",
+            headers={"In-Reply-To": acknowledgement.message_id},
+        )
+        self._fetch(self.acme)
+        self.assertEqual(len(self._cases(self.acme)), 2)
+        answer = case.message_ids.filtered(
+            lambda m: m.message_type == "email" and m.subject == "Re: thanks"
+        )
+        self.assertEqual(answer.author_id, case.reporter_id)
 
     # ------------------------------------------------------------------ duplicates
     def test_mail_without_message_id_fetched_twice_gives_one_case(self):
@@ -215,6 +247,8 @@ class TestSatMailGatewayIncoming(SatMailGatewayCase):
 
     # ------------------------------------------------------------------ robots
     def test_ticketing_robot_cannot_loop(self):
+        # Odoo would drop the mails of a sender past this count: a mailbox keeps all.
+        self.env["ir.config_parameter"].set_param("mail.gateway.loop.threshold", 3)
         for i in range(8):
             self._deliver(
                 "sat.acme",

@@ -38,6 +38,16 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": partner.id}
         return action
 
+    def signup_prepare(self, signup_type="signup"):
+        """Every notification of a customer's case asks for the customer's sign-up
+        token: written every time, the customer's row is locked by each answer, each
+        mail fetched and each SLA warning until it commits, and they wait for (or
+        fail on) each other."""
+        changed = self.filtered(
+            lambda partner: partner.sudo().signup_type != signup_type
+        )
+        return super(ResPartner, changed).signup_prepare(signup_type=signup_type)
+
     def _commercial_fields(self):
         return super()._commercial_fields() + ["sat_responsible_id"]
 

@@ -10,6 +10,7 @@ from odoo.tools.misc import get_lang
 
 from odoo.addons.account.models.account_move import PAYMENT_STATE_SELECTION
 
+from ..batch_reads import batch_read
 from .sat_case_sla import SLA_STATUSES
 
 CASE_TYPES = [
@@ -386,7 +387,14 @@ class SatCase(models.Model):
 
     # ------------------------------------------------------------------ defaults
     def _default_stage_id(self):
-        return self.env["sat.case.stage"].search([("is_closed", "=", False)], limit=1)
+        Stage = self.env["sat.case.stage"]
+        return Stage.browse(
+            batch_read(
+                self.env,
+                "sat.case.stage",
+                lambda: Stage.search([("is_closed", "=", False)], limit=1).ids,
+            )
+        )
 
     @api.model
     def _read_group_stage_ids(self, stages, domain):
@@ -707,10 +715,23 @@ class SatCase(models.Model):
                 )
         self._assign_values(vals_list)
         cases = super().create(vals_list)
+        # Subscribed with the responsible by Odoo's creation (see
+        # _message_auto_subscribe_followers): the rest come from a compute.
+        reported = self.browse(
+            case.id
+            for case, vals in zip(cases, vals_list, strict=True)
+            if vals.get("reporter_id") or self.env.context.get("default_reporter_id")
+        )
         # Cases whose team or customer came from defaults rather than values.
         cases._assign()
         cases._sla_apply()
-        cases._message_subscribe_reporters()
+        if self.env.context.get("tracking_disable"):
+            # Odoo's creation subscribes no one then, the reporting contact neither.
+            cases._message_subscribe_reporters()
+        else:
+            cases.filtered(
+                lambda case: case not in reported
+            )._message_subscribe_reporters()
         cases.filtered("is_closed")._on_close()
         return cases
 
@@ -741,7 +762,7 @@ class SatCase(models.Model):
             self._sla_apply(reset="date_received" in vals)
         if "stage_id" in vals:
             self._sla_on_stage_change()
-        if "reporter_id" in vals:
+        if "reporter_id" in vals and self.env.context.get("tracking_disable"):
             self._message_subscribe_reporters()
         opening.filtered("is_closed")._on_close()
         if "stage_id" in vals:
@@ -948,6 +969,26 @@ class SatCase(models.Model):
             not self.team_id or self.team_id.notify_customer
         )
 
+    def _message_auto_subscribe_followers(self, updated_values, default_subtype_ids):
+        """The reporting contact follows the case with its responsible, in the same
+        subscription: chatter messages reach them by mail and their replies come
+        back into the thread."""
+        res = super()._message_auto_subscribe_followers(
+            updated_values, default_subtype_ids
+        )
+        reporter = (
+            self.env["res.partner"].sudo().browse(updated_values.get("reporter_id"))
+        )
+        if reporter.active:
+            subtype_ids = default_subtype_ids
+            if reporter.partner_share:
+                internal_ids = self.env[
+                    "mail.message.subtype"
+                ]._get_auto_subscription_subtypes(self._name)[2]
+                subtype_ids = [sid for sid in subtype_ids if sid not in internal_ids]
+            res.append((reporter.id, subtype_ids, False))
+        return res
+
     def _message_subscribe_reporters(self):
         """The reporting contact follows the case: chatter messages reach them by mail
         and their replies come back into the thread."""
@@ -1019,10 +1060,14 @@ class SatCase(models.Model):
         reception, policies that no longer apply are dropped unless reached."""
         Status = self.env["sat.case.sla"].sudo()
         open_cases = self.filtered(lambda c: not c.is_closed)
-        policies = (
-            self.env["sat.sla"]
-            .sudo()
-            .search([("company_id", "in", open_cases.company_id.ids)])
+        Policy = self.env["sat.sla"].sudo()
+        company_ids = open_cases.company_id.ids
+        policies = Policy.browse(
+            batch_read(
+                self.env,
+                ("sat.sla", tuple(company_ids)),
+                lambda: Policy.search([("company_id", "in", company_ids)]).ids,
+            )
         )
         running = open_cases.sudo().sla_ids.filtered(lambda s: not s.reached_date)
         stale = (
@@ -1041,7 +1086,11 @@ class SatCase(models.Model):
             ]
         created = Status.create(Status._prepare_values(pairs))
         created.filtered(lambda s: s.sla_id._is_reached_by(s.case_id))._reach()
-        Status._check_sla(created.ids)
+        # A case received long ago is at risk, or late, from its creation on.
+        now = fields.Datetime.now()
+        due = created.filtered(lambda s: not s.reached_date and s.warning_date <= now)
+        if due:
+            Status._check_sla(due.ids)
 
     def _sla_on_first_response(self):
         self.sudo().sla_ids.filtered(

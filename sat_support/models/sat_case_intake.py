@@ -151,6 +151,18 @@ class SatCase(models.Model):
         values.update(
             self._classify_values(values, sender_email=msg_dict.get("email_from"))
         )
+        reporter = self.env["res.partner"].browse(values.get("reporter_id"))
+        if (
+            not msg_dict.get("author_id")
+            and reporter.email_normalized
+            and (
+                reporter.email_normalized
+                == tools.email_normalize(msg_dict.get("email_from"))
+            )
+        ):
+            # The contact just found, or made, for the case writes it: not searched
+            # for a second time by its message.
+            msg_dict["author_id"] = reporter.id
         return super(SatCase, self.with_context(sat_mail_intake=True)).message_new(
             msg_dict, values
         )

@@ -6,6 +6,8 @@ from pytz import utc
 
 from odoo import api, fields, models
 
+from ..batch_reads import batch_read
+
 SLA_STATUSES = [
     ("on_track", "On Track"),
     ("at_risk", "At Risk"),
@@ -70,12 +72,7 @@ class SatCaseSla(models.Model):
             days=7 + max(hours for _start, hours in requests) / 4 * 7 / 5
         )
         last = max(start for start, _hours in requests) + margin
-        intervals = [
-            (start, stop)
-            for start, stop, _meta in calendar._work_intervals_batch(
-                _aware(first), _aware(last)
-            )[False]
-        ]
+        intervals = self._intervals(calendar, first, last)
         stops = [stop for _start, stop in intervals]
         results = []
         for start, hours in requests:
@@ -93,6 +90,30 @@ class SatCaseSla(models.Model):
                     _naive(calendar.plan_hours(hours, start, compute_leaves=True))
                 )
         return results
+
+    @api.model
+    def _intervals(self, calendar, start, stop):
+        """The working intervals of ``calendar`` (attendances minus leaves and public
+        holidays) over the days from ``start`` to ``stop``."""
+        # Whole days, so that the mails of a batch share one read.
+        first = _aware(start).replace(hour=0, minute=0, second=0, microsecond=0)
+        last = _aware(stop).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        ) + timedelta(days=1)
+        return batch_read(
+            self.env,
+            ("resource.calendar", calendar.id, first, last),
+            lambda: self._read_intervals(calendar, first, last),
+        )
+
+    @api.model
+    def _read_intervals(self, calendar, start, stop):
+        return [
+            (begin, end)
+            for begin, end, _meta in calendar._work_intervals_batch(
+                _aware(start), _aware(stop)
+            )[False]
+        ]
 
     @api.model
     def _prepare_values(self, pairs):
@@ -113,6 +134,8 @@ class SatCaseSla(models.Model):
                 vals_list.append(
                     {
                         "case_id": case.id,
+                        # Given, not recomputed after the insert.
+                        "company_id": case.company_id.id,
                         "sla_id": sla.id,
                         "deadline": planned[2 * index],
                         "warning_date": planned[2 * index + 1],
@@ -126,13 +149,11 @@ class SatCaseSla(models.Model):
         its working intervals over all the spans."""
         if not spans:
             return []
-        intervals = [
-            (start, stop)
-            for start, stop, _meta in calendar._work_intervals_batch(
-                _aware(min(start for start, _end in spans)),
-                _aware(max(end for _start, end in spans)),
-            )[False]
-        ]
+        intervals = self._intervals(
+            calendar,
+            min(start for start, _end in spans),
+            max(end for _start, end in spans),
+        )
         stops = [stop for _start, stop in intervals]
         results = []
         for start, end in spans:
@@ -232,6 +253,8 @@ class SatCaseSla(models.Model):
     def _warn(self, status):
         """An activity (Odoo mails it to its assignee) for the responsible when at
         risk, for the team leader when breached: one per case and person."""
+        if not self:
+            return
         activity_type = self.env.ref("sat_support.mail_activity_type_sla_warning")
         model_id = self.env["ir.model"]._get_id("sat.case")
         warnings = defaultdict(lambda: self.browse())

@@ -40,6 +40,7 @@ class TestSatConcurrency(TransactionCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             env.company.sat_invoice_on_close = self.invoice_on_close
+            env["sat.case"].browse(self.ids.get("second", [])).unlink()
             case = env["sat.case"].browse(self.ids["case"])
             case.line_ids.invoice_line_ids.move_id.unlink()
             case.stage_id = env.ref("sat_support.sat_case_stage_new")
@@ -86,6 +87,49 @@ class TestSatConcurrency(TransactionCase):
                 .browse(self.ids["case"])
                 .line_ids.invoice_line_ids.move_id
             )
+
+    def test_answers_to_one_customer_do_not_wait_for_each_other(self):
+        """Two agents answer two cases of one customer at once. Each notification
+        asks Odoo for the customer's sign-up token: written every time, the
+        customer's row would be locked by the first answer until it commits."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partner = env["res.partner"].browse(self.ids["partner"])
+            partner.email = "service@concurrency.example"
+            second = env["sat.case"].create(
+                {"name": "Concurrency 2", "partner_id": partner.id}
+            )
+            self.ids["second"] = second.id
+            # Its first notification prepares the token once, for good.
+            env["sat.case"].browse(self.ids["case"]).message_post(
+                body="Hello", partner_ids=partner.ids, message_type="comment"
+            )
+        with (
+            self.registry.cursor() as cr_a,
+            self.registry.cursor() as cr_b,
+        ):
+            cr_b.execute("SET LOCAL lock_timeout = '2s'")
+            for cr, case_id in ((cr_a, self.ids["case"]), (cr_b, second.id)):
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["sat.case"].browse(case_id).message_post(
+                    body="Your machine is ready",
+                    partner_ids=[self.ids["partner"]],
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
+                env.flush_all()  # B would wait for A's lock here, and time out
+            self.assertEqual(
+                env["mail.mail"].search_count(
+                    [
+                        ("model", "=", "sat.case"),
+                        ("res_id", "=", second.id),
+                        ("body_html", "ilike", "Your machine is ready"),
+                    ]
+                ),
+                1,
+            )
+            cr_a.rollback()
+            cr_b.rollback()
 
     def test_concurrent_close_gives_one_invoice(self):
         with self.registry.cursor() as cr:
