@@ -66,6 +66,9 @@ class SatCase(models.Model):
         "line_ids",
         "stage_id",
         "company_id",
+        "payment_term_id",
+        "pricelist_id",
+        "fiscal_position_id",
     }
 
     # Computed from the case's own life (stage, supplies, invoices, SLA): only the

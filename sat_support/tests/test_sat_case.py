@@ -167,6 +167,15 @@ class TestSatCase(SatCommon):
             ),
             lambda: case.with_user(self.sat_user).action_reopen(),
             lambda: case.line_ids.with_user(self.sat_user).write({"quantity": 3}),
+            # Locked in the form, and by RPC alike: what the invoice was made with.
+            lambda: case.with_user(self.sat_user).write(
+                {
+                    "payment_term_id": self.env.ref(
+                        "account.account_payment_term_30days"
+                    ).id
+                }
+            ),
+            lambda: case.with_user(self.sat_user).write({"fiscal_position_id": False}),
         ):
             with self.assertRaises(UserError) as error:
                 attempt()
