@@ -140,8 +140,11 @@ def wrap_classification(env):
 
 def main(conf, db):
     with bench_env(conf, db) as env:
-        from odoo.addons.sat_mail_gateway.tests.common import make_mail
-        from odoo.addons.sat_mail_gateway.tests.servers import Dovecot, SmtpCapture
+        from odoo.addons.sat_mail_gateway.tools.mail_servers import (
+            Dovecot,
+            SmtpCapture,
+            make_mail,
+        )
 
         logging.getLogger("mail.log").setLevel(logging.WARNING)
         dovecot = Dovecot({"sat.classify": "bench-secret"}).start()

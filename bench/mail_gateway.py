@@ -210,8 +210,11 @@ def main(conf, db, count=500, rounds=5):
         sys.exit("no OCA database (SAT_BENCH_OCA_DB): run through bench/run.sh")
     with bench_env(conf, db):
         # Importable once the environment has set Odoo's addons path.
-        from odoo.addons.sat_mail_gateway.tests.common import make_mail
-        from odoo.addons.sat_mail_gateway.tests.servers import Dovecot, SmtpCapture
+        from odoo.addons.sat_mail_gateway.tools.mail_servers import (
+            Dovecot,
+            SmtpCapture,
+            make_mail,
+        )
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's chatter
     dovecot = Dovecot({"sat.bench": "bench-secret", "oca.bench": "bench-secret"})

@@ -42,7 +42,7 @@ def mailbox_login(number):
 
 # --------------------------------------------------------------------------- servers
 def _servers_module():
-    path = ROOT / "sat_mail_gateway" / "tests" / "servers.py"
+    path = ROOT / "sat_mail_gateway" / "tools" / "mail_servers.py"
     spec = importlib.util.spec_from_file_location("sat_scale_servers", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

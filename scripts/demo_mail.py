@@ -41,7 +41,7 @@ DEMO_MAILS = [
 
 
 def _servers_module():
-    path = ROOT / "sat_mail_gateway" / "tests" / "servers.py"
+    path = ROOT / "sat_mail_gateway" / "tools" / "mail_servers.py"
     spec = importlib.util.spec_from_file_location("sat_demo_servers", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -3,42 +3,13 @@ through a real SMTP server, both on loopback."""
 
 import contextlib
 import time
-from email.message import EmailMessage
-from email.utils import make_msgid
 
 from odoo.modules import module
 from odoo.tests import TransactionCase, new_test_user
 
-from .servers import Dovecot, SmtpCapture
+from ..tools.mail_servers import Dovecot, SmtpCapture, make_mail
 
-
-def make_mail(
-    sender,
-    to,
-    subject,
-    body,
-    message_id=None,
-    headers=None,
-    attachment=None,
-    date="Mon, 23 Nov 2026 09:30:00 +0000",
-):
-    mail = EmailMessage()
-    mail["From"] = sender
-    mail["To"] = to
-    mail["Subject"] = subject
-    mail["Date"] = date
-    mail["Message-Id"] = message_id or make_msgid(domain="customer.example")
-    for key, value in (headers or {}).items():
-        mail[key] = value
-    mail.set_content(body)
-    if attachment:
-        mail.add_attachment(
-            attachment[1],
-            maintype="application",
-            subtype="octet-stream",
-            filename=attachment[0],
-        )
-    return mail.as_bytes()
+__all__ = ["SatMailGatewayCase", "make_mail"]
 
 
 class SatMailGatewayCase(TransactionCase):

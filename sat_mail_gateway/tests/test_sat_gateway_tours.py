@@ -1,7 +1,7 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..tools.mail_servers import Dovecot
 from .common import make_mail
-from .servers import Dovecot
 
 
 @tagged("post_install", "-at_install")

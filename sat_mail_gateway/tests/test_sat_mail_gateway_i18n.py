@@ -1,6 +1,6 @@
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.sat_support.tests.test_sat_i18n import SpanishTranslationMixin
+from odoo.addons.sat_support.tests.common import SpanishTranslationMixin
 
 
 @tagged("post_install", "-at_install")

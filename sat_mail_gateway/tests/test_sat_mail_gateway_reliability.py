@@ -8,8 +8,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import config
 
+from ..tools.mail_servers import SmtpCapture
 from .common import SatMailGatewayCase, make_mail
-from .servers import SmtpCapture
 
 
 @tagged("post_install", "-at_install")

@@ -1,7 +1,7 @@
 from odoo.tests import tagged
 
+from ..tools.mail_servers import Dovecot
 from .common import SatMailGatewayCase, make_mail
-from .servers import Dovecot
 
 
 @tagged("post_install", "-at_install")

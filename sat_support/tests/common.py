@@ -1,7 +1,50 @@
 import time
+from pathlib import Path
+
+import polib
 
 from odoo import Command
+from odoo.modules.module import get_module_path
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools.translate import TranslationModuleReader
+
+
+class SpanishTranslationMixin:
+    """Every string a user can see has its Spanish translation (any SAT addon)."""
+
+    _module = None
+
+    def _sources(self):
+        """The strings Odoo would export for the addon now, from code and data."""
+        reader = TranslationModuleReader(self.env.cr, modules=[self._module])
+        return {entry[4] for entry in reader if entry[4]}
+
+    def _po(self, name):
+        path = Path(get_module_path(self._module)) / "i18n" / name
+        self.assertTrue(path.exists(), f"{path} is missing")
+        return polib.pofile(str(path))
+
+    def test_pot_is_regenerated(self):
+        pot = {entry.msgid for entry in self._po(f"{self._module}.pot")}
+        sources = self._sources()
+        self.assertEqual(
+            (sorted(sources - pot)[:20], sorted(pot - sources)[:20]),
+            ([], []),
+            f"i18n/{self._module}.pot is not the export of the code (missing, stale): "
+            "export it again with --i18n-export",
+        )
+
+    def test_spanish_translation_is_complete(self):
+        translated = {
+            entry.msgid
+            for entry in self._po("es.po")
+            if entry.msgstr and not entry.fuzzy
+        }
+        missing = sorted(self._sources() - translated)
+        self.assertFalse(
+            missing,
+            f"{len(missing)} strings have no Spanish translation: {missing[:20]}",
+        )
 
 
 def office_hours_calendar(env, name, **values):

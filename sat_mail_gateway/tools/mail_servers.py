@@ -1,4 +1,7 @@
-"""Real mail servers on loopback for the gateway tests: Dovecot and aiosmtpd.
+"""Real mail servers on loopback for the gateway's tests, the bench and the demo:
+Dovecot and aiosmtpd, and the customer mails they carry. Plain Python, loaded by
+file path where Odoo is not running, and outside ``tests/`` so that loading it does
+not load Odoo's test framework.
 
 Dovecot runs from a private configuration in a temporary folder, with one mailbox per
 test customer; nothing of the machine's own mail set-up is used or changed."""
@@ -12,6 +15,8 @@ import subprocess
 import tempfile
 import threading
 import time
+from email.message import EmailMessage
+from email.utils import make_msgid
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
@@ -193,3 +198,32 @@ class SmtpCapture:
 
     def stop(self):
         self.controller.stop()
+
+
+def make_mail(
+    sender,
+    to,
+    subject,
+    body,
+    message_id=None,
+    headers=None,
+    attachment=None,
+    date="Mon, 23 Nov 2026 09:30:00 +0000",
+):
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = to
+    mail["Subject"] = subject
+    mail["Date"] = date
+    mail["Message-Id"] = message_id or make_msgid(domain="customer.example")
+    for key, value in (headers or {}).items():
+        mail[key] = value
+    mail.set_content(body)
+    if attachment:
+        mail.add_attachment(
+            attachment[1],
+            maintype="application",
+            subtype="octet-stream",
+            filename=attachment[0],
+        )
+    return mail.as_bytes()
