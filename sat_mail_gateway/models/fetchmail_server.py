@@ -116,7 +116,10 @@ class FetchmailServer(models.Model):
 
     def connect(self, allow_archived=False):
         """Customer mailboxes connect with a timeout: Odoo's IMAP connection has none,
-        and one silent customer server would hold the whole fetch."""
+        and one silent customer server would hold the whole fetch. The connection
+        comes with the mailbox's folder selected, so that Odoo's connection test
+        (``button_confirm_login``) checks the folder too; the server's refusals are
+        made readable (imaplib gives its answer as bytes)."""
         if not self.sat_partner_id or self._get_connection_type() != "imap":
             return super().connect(allow_archived=allow_archived)
         self.ensure_one()
@@ -128,7 +131,19 @@ class FetchmailServer(models.Model):
         connection = imap_class(
             self.server, int(self.port), timeout=self._sat_timeout()
         )
-        self._imap_login(connection)
+        try:
+            self._imap_login(connection)
+            status, answer = connection.select(self.sat_folder or "INBOX")
+        except IMAP4.error as error:
+            raise IMAP4.error(error_text(error)) from error
+        if status != "OK":
+            raise IMAP4.error(
+                self.env._(
+                    "The folder %(folder)s cannot be opened: %(answer)s",
+                    folder=self.sat_folder or "INBOX",
+                    answer=error_text(IMAP4.error(*answer)),
+                )
+            )
         return connection
 
     def _sat_timeout(self):
@@ -262,7 +277,6 @@ class FetchmailServer(models.Model):
         count, errors, imap, more, reachable = 0, [], None, False, False
         try:
             imap = self.connect()
-            imap.select(self.sat_folder or "INBOX")
             reachable = True
             validity = (imap.response("UIDVALIDITY")[1] or [b"0"])[0]
             uids, more = self._sat_pending(imap, validity.decode())

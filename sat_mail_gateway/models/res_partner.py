@@ -1,4 +1,3 @@
-import logging
 import re
 
 from odoo import api, fields, models
@@ -9,8 +8,6 @@ from odoo.tools import (
     email_split,
     exception_to_unicode,
 )
-
-_logger = logging.getLogger(__name__)
 
 SYSTEM = "base.group_system"
 FULL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -249,23 +246,15 @@ class ResPartner(models.Model):
         server = self.sudo().sat_fetchmail_server_id
         if not server:
             raise UserError(self.env._("Fill in the IMAP settings and save first."))
-        connection = None
         try:
-            connection = server.connect()
-            connection.select(server.sat_folder or "INBOX")
-        except Exception as error:
+            server.button_confirm_login()
+        except UserError as error:
             raise UserError(
                 self.env._(
                     "The IMAP server refused the connection: %(error)s",
-                    error=error_text(error),
+                    error=error.args[0],
                 )
             ) from error
-        finally:
-            if connection:
-                try:
-                    connection.logout()
-                except Exception:  # noqa: BLE001 - the test result is known already
-                    _logger.info("IMAP logout failed after the connection test")
         return self._sat_notify(self.env._("Incoming mail server: connection works."))
 
     def action_sat_test_outgoing(self):

@@ -11,7 +11,6 @@ class SatMailGatewayMessage(models.Model):
     _log_access = False
 
     message_id = fields.Char(required=True, index=True)
-    case_id = fields.Many2one("sat.case", ondelete="cascade", index=True)
 
     _sql_constraints = [
         ("message_id_uniq", "UNIQUE(message_id)", "This mail was already received."),

@@ -38,6 +38,15 @@ class TestSatMailGateway(SatMailGatewayCase):
         self.assertIn("refused", str(error.exception))
         self.assertIn("AUTHENTICATIONFAILED", str(error.exception))
         self.assertNotIn("b'", str(error.exception), "the server's words, not bytes")
+        # Odoo's own connection test is what runs: it opens the mailbox's folder too.
+        self.acme.write({"sat_imap_password": "acme-secret", "sat_imap_folder": "Nope"})
+        with self.assertRaises(UserError) as error:
+            self.acme.action_sat_test_incoming()
+        self.assertIn("The folder Nope cannot be opened", str(error.exception))
+        self.acme.sat_imap_folder = "INBOX"
+        self.assertEqual(
+            self.acme.action_sat_test_incoming()["params"]["type"], "success"
+        )
         with self._real_smtp():
             action = self.acme.action_sat_test_outgoing()
         self.assertEqual(action["params"]["type"], "success")

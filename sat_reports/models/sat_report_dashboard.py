@@ -86,7 +86,7 @@ class SatReportDashboard(models.TransientModel):
         [[warranty]] = Report._read_group(
             [
                 ("date_received", ">=", year),
-                ("case_type", "in", ("warranty", "courtesy")),
+                ("is_billable", "=", False),
             ],
             [],
             ["supplies_cost:sum"],

@@ -1,7 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from odoo.addons.sat_support.models.sat_case import CASE_TYPES, PRIORITIES
+from odoo.addons.sat_support.models.sat_case import PRIORITIES
+from odoo.addons.sat_support.models.sat_case_type_mixin import CASE_TYPES
 
 
 class SatCaseReport(models.Model):
@@ -9,6 +10,7 @@ class SatCaseReport(models.Model):
     that pivots and graphs over years of cases are one grouped query."""
 
     _name = "sat.case.report"
+    _inherit = ["sat.case.type.mixin"]
     _description = "Support Case Statistics"
     _auto = False
     _rec_name = "reference"

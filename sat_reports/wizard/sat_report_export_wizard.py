@@ -9,7 +9,7 @@ from werkzeug.urls import url_encode
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from odoo.addons.sat_support.models.sat_case import CASE_TYPES
+from odoo.addons.sat_support.models.sat_case_type_mixin import CASE_TYPES
 
 # Figures added up per breakdown row: (field of sat.case.report, aggregate, format);
 # their titles are the fields' (translated) labels.
@@ -529,7 +529,7 @@ class _Writer:
             [self._("Product"), self._("Cases"), self._("Supplies Cost")],
         )
         groups = self.env["sat.case.report"]._read_group(
-            domain + [("case_type", "in", ("warranty", "courtesy"))],
+            domain + [("is_billable", "=", False)],
             ["product_id"],
             ["nbr:sum", "supplies_cost:sum"],
             order="supplies_cost:sum desc",

@@ -2,6 +2,7 @@ from . import sat_case_stage
 from . import sat_case_category
 from . import sat_team
 from . import sat_case_sla
+from . import sat_case_type_mixin
 from . import sat_case
 from . import sat_case_intake
 from . import sat_case_line

@@ -2,6 +2,7 @@ from collections import defaultdict
 from textwrap import shorten
 
 from babel.dates import format_timedelta
+from lxml.builder import E
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -12,12 +13,8 @@ from odoo.addons.account.models.account_move import PAYMENT_STATE_SELECTION
 
 from ..batch_reads import batch_read
 from .sat_case_sla import SLA_STATUSES
+from .sat_case_type_mixin import CASE_TYPES
 
-CASE_TYPES = [
-    ("warranty", "Warranty"),
-    ("courtesy", "Courtesy"),
-    ("billable", "Billable"),
-]
 # Ratings at or below this (1 "dissatisfied", 3 "okay", 5 "satisfied") call for a
 # call back from the team leader.
 LOW_RATING = 2
@@ -32,6 +29,7 @@ class SatCase(models.Model):
     _name = "sat.case"
     _description = "Support Case"
     _inherit = [
+        "sat.case.type.mixin",
         "portal.mixin",
         "mail.thread.cc",
         "mail.activity.mixin",
@@ -190,9 +188,6 @@ class SatCase(models.Model):
         check_company=True,
         tracking=True,
         domain="[('product_id', '=?', product_id)]",
-    )
-    has_tracking = fields.Selection(
-        related="product_id.tracking", string="Product Tracking"
     )
 
     # Assignment and progress
@@ -563,12 +558,13 @@ class SatCase(models.Model):
     )
     def _compute_invoice_status(self):
         for case in self:
-            if case.case_type != "billable" or case.is_cancel or not case.line_ids:
-                case.invoice_status = "no"
-            elif case._get_invoices().filtered(lambda m: m.move_type == "out_invoice"):
+            blocker = case._get_invoice_blocker()
+            if blocker in (False, "open") and case._get_invoices().filtered(
+                lambda m: m.move_type == "out_invoice"
+            ):
                 case.invoice_status = "invoiced"
             else:
-                case.invoice_status = "to_invoice" if case.is_closed else "no"
+                case.invoice_status = "no" if blocker else "to_invoice"
 
     @api.depends(
         "line_ids.invoice_line_ids.parent_state",
@@ -811,6 +807,28 @@ class SatCase(models.Model):
                 )
             )
 
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """The form locks what ``_LOCKED_FIELDS`` lists, so the form and the Python
+        guard cannot disagree; a view adds or extends a field without repeating it."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type != "form":
+            return arch, view
+        nodes = [
+            node
+            for node in arch.xpath("//field[not(ancestor::field)]")
+            if node.get("name") in self._LOCKED_FIELDS
+            and node.get("readonly") not in ("1", "True", "true")
+        ]
+        for node in nodes:
+            current = node.get("readonly")
+            node.set(
+                "readonly", f"is_locked or ({current})" if current else "is_locked"
+            )
+        if nodes and not arch.xpath("//field[@name='is_locked'][not(ancestor::field)]"):
+            arch.append(E.field(name="is_locked", invisible="1"))
+        return arch, view
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed(self):
         if self.filtered("is_closed"):
@@ -825,6 +843,9 @@ class SatCase(models.Model):
     def message_post(self, **kwargs):
         """A customer (portal or share link) writes to the people of the case, not
         to any partner of the database through the case's mail server."""
+        if self.env.context.get("sat_notify_author"):
+            # A stage mail: the customer is told even when the change is theirs.
+            kwargs.setdefault("notify_author", True)
         # Also in superuser mode: the portal posts with a share link that way.
         if kwargs.get("partner_ids") and self.env.user.share:
             followers = set(self.sudo().message_partner_ids.ids)
@@ -925,7 +946,6 @@ class SatCase(models.Model):
             res["stage_id"] = (
                 template,
                 {
-                    "auto_delete_keep_log": False,
                     "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id(
                         "mail.mt_note"
                     ),
@@ -935,22 +955,39 @@ class SatCase(models.Model):
         return res
 
     def _message_track_post_template(self, changes):
-        """The stage's mail is rendered from its template and posted here, without
-        Odoo's composer, which renders the body twice: it was a third of the cost of
-        a case opened by a mail."""
+        """A plain stage template (a subject, a body, the followers or partners it
+        names) is rendered and posted here, without Odoo's composer, which renders
+        the body twice: a third of the cost of a case opened by a mail. Any other
+        template (attachments, reports, addresses of its own) goes through Odoo's
+        composer, which knows them all."""
         if not self or "stage_id" not in (changes or ()):
             return super()._message_track_post_template(changes)
-        stage_mail = self._track_template(changes).get("stage_id")
+        template, options = self._track_template(changes).get("stage_id", (None, {}))
+        if template and not self._is_plain_template(template):
+            # Odoo's composer cannot be asked to mail the author: see message_post.
+            return super(
+                SatCase, self.with_context(sat_notify_author=True)
+            )._message_track_post_template(changes)
         others = [fname for fname in changes if fname != "stage_id"]
         res = super()._message_track_post_template(others) if others else True
-        if stage_mail:
-            self._post_stage_mail(*stage_mail)
+        if template:
+            self._fallback_lang()._post_stage_mail(template, options)
         return res
+
+    @api.model
+    def _is_plain_template(self, template):
+        return not (
+            template.attachment_ids
+            or template.report_template_ids
+            or template.email_to
+            or template.email_cc
+            or template.scheduled_date
+        )
 
     def _post_stage_mail(self, template, options):
         self.ensure_one()
         values = template._generate_template(
-            self.ids, ["subject", "body_html", "partner_to", "email_to", "email_cc"]
+            self.ids, ["subject", "body_html", "partner_to"]
         )[self.id]
         return self.message_post(
             body=values.get("body_html"),
@@ -1295,7 +1332,7 @@ class SatCase(models.Model):
         )
         picking.action_confirm()
         picking.action_assign()
-        if line and self.case_type == "billable":
+        if line and self.is_billable:
             charge = self.env._(
                 "%(amount)s with the case's invoice",
                 amount=format_amount(self.env, line.price_total, self.currency_id),
@@ -1510,38 +1547,52 @@ class SatCase(models.Model):
                 )
 
     # ------------------------------------------------------------------ invoicing
+    def _get_invoice_blocker(self):
+        """Why this case cannot be invoiced now, whether it already is or not:
+        ``"free"``, ``"cancelled"``, ``"open"`` or ``"empty"`` (no supplies); False
+        when it can be. The one rule behind the invoice status and the refusals."""
+        self.ensure_one()
+        if not self.is_billable:
+            return "free"
+        if self.is_cancel:
+            return "cancelled"
+        if not self.is_closed:
+            return "open"
+        if not self.line_ids:
+            return "empty"
+        return False
+
     def _get_invoice_refusals(self):
         """{case: reason} for the cases that cannot be invoiced now."""
+        types = dict(self._fields["case_type"]._description_selection(self.env))
         refusals = {}
         for case in self:
-            reason = False
-            if case.case_type != "billable":
-                reason = self.env._(
+            blocker = case._get_invoice_blocker()
+            if blocker == "free":
+                refusals[case] = self.env._(
                     "%(case)s is a %(type)s case: it is never invoiced.",
                     case=case.reference,
-                    type=dict(
-                        self._fields["case_type"]._description_selection(self.env)
-                    )[case.case_type],
+                    type=types[case.case_type],
                 )
             elif case.invoice_status == "invoiced":
-                reason = self.env._(
+                refusals[case] = self.env._(
                     "%(case)s is already invoiced.", case=case.reference
                 )
-            elif case.is_cancel:
-                reason = self.env._("%(case)s was cancelled.", case=case.reference)
-            elif not case.is_closed:
-                reason = self.env._(
+            elif blocker == "cancelled":
+                refusals[case] = self.env._(
+                    "%(case)s was cancelled.", case=case.reference
+                )
+            elif blocker == "open":
+                refusals[case] = self.env._(
                     "%(case)s is not closed yet: close it before invoicing it.",
                     case=case.reference,
                 )
-            elif not case.line_ids:
-                reason = self.env._(
+            elif blocker == "empty":
+                refusals[case] = self.env._(
                     "%(case)s has no supplies to invoice: add the products and "
                     "services used first.",
                     case=case.reference,
                 )
-            if reason:
-                refusals[case] = reason
         return refusals
 
     def _lock_for_invoicing(self):

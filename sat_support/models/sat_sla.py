@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .sat_case import CASE_TYPES, PRIORITIES
+from .sat_case import PRIORITIES
+from .sat_case_type_mixin import CASE_TYPES
 
 
 class SatSla(models.Model):

@@ -14,12 +14,6 @@ def warranty_covered(start, end, day):
 class StockLot(models.Model):
     _inherit = "stock.lot"
 
-    sat_case_ids = fields.One2many(
-        "sat.case",
-        "lot_id",
-        string="Service History",
-        groups="sat_support.group_sat_user",
-    )
     sat_warranty_start = fields.Date(
         string="Warranty Start",
         copy=False,

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from lxml import etree
 from psycopg2 import IntegrityError
@@ -192,6 +193,40 @@ class TestSatCase(SatCommon):
         case.with_user(self.sat_manager).action_reopen()
         self.assertEqual(case.stage_id, self.stage_new)
         self.assertFalse(case.date_closed)
+
+    def _locked_in_form(self):
+        self.env.registry.clear_cache("templates")
+        arch = self.env["sat.case"].with_user(self.sat_user).get_view(view_type="form")
+        nodes = etree.fromstring(arch["arch"]).xpath("//field[not(ancestor::field)]")
+        return {
+            node.get("name")
+            for node in nodes
+            if "is_locked" in (node.get("readonly") or "")
+        }, {node.get("name") for node in nodes}
+
+    def test_form_locks_what_the_guard_locks(self):
+        """One list of the fields a closed case locks: the form takes it from the
+        model, so a field added to the list is read-only in the form as well."""
+        Case = type(self.env["sat.case"])
+        locked, shown = self._locked_in_form()
+        self.assertEqual(locked, Case._LOCKED_FIELDS & shown)
+        self.assertIn("payment_term_id", locked)
+        self.assertNotIn("partner_phone", locked)
+        with patch.object(
+            Case, "_LOCKED_FIELDS", Case._LOCKED_FIELDS | {"partner_phone"}
+        ):
+            self.assertIn("partner_phone", self._locked_in_form()[0])
+        self.addCleanup(self.env.registry.clear_cache, "templates")
+        case = self._create_case(solution="<p>Seal replaced</p>")
+        case.with_user(self.sat_user).action_close()
+        with (
+            Form(case.with_user(self.sat_user)) as form,
+            self.assertRaises(AssertionError),
+        ):
+            form.name = "Renamed after closing"
+        with Form(case.with_user(self.sat_manager)) as form:
+            form.name = "Renamed by the manager"
+        self.assertEqual(case.name, "Renamed by the manager")
 
     def test_references_unique_in_one_transaction(self):
         cases = self.env["sat.case"].create(

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import SatCommon
@@ -55,6 +56,39 @@ class TestSatCommunication(SatCommon):
             ]
         )
         self.assertIn("New gasket", solved.body)
+
+    def test_stage_template_with_attachment_and_copy(self):
+        """A stage template with an attachment and a copy address of its own: the
+        customer's mail carries them (Odoo's composer sends it)."""
+        stage = self.env.ref("sat_support.sat_case_stage_in_progress")
+        template = stage.mail_template_id
+        guide = self.env["ir.attachment"].create(
+            {
+                "name": "care-guide.pdf",
+                "raw": b"%PDF-1.4 care guide",
+                "res_model": "mail.template",
+                "res_id": template.id,
+            }
+        )
+        template.write(
+            {
+                "attachment_ids": [Command.link(guide.id)],
+                "email_cc": "quality@customer.example",
+            }
+        )
+        case = self._create_case(reporter_id=self.contact.id)
+        self._mails(case).unlink()
+        case.with_user(self.sat_user).stage_id = stage
+        mails = self._mails(case)
+        self.assertEqual(
+            set(mails.mapped("subject")),
+            {f"[{case.reference}] We are working on your request"},
+        )
+        self.assertEqual(
+            set(mails.recipient_ids.mapped("email")),
+            {self.contact.email, "quality@customer.example"},
+        )
+        self.assertEqual(set(mails.attachment_ids.mapped("name")), {"care-guide.pdf"})
 
     def test_in_the_customer_language(self):
         self.env["res.lang"]._activate_lang("es_ES")
