@@ -177,14 +177,18 @@ def _fill_sat_master(env, imap_port, smtp_port):
     Sla = env["sat.sla"]
     if not Sla.search([("name", "like", "Scale")]):
         Sla.create(
-            {"name": "Scale: first response", "target": "first_response", "time": 4}
+            {
+                "name": "Scale: first response",
+                "target": "first_response",
+                "work_hours": 4,
+            }
         )
         Sla.create(
             {
                 "name": "Scale: solved",
                 "target": "stage",
                 "stage_id": env.ref("sat_support.sat_case_stage_closed").id,
-                "time": 40,
+                "work_hours": 40,
             }
         )
     Partner = env["res.partner"]
@@ -364,8 +368,8 @@ def _fill_sat_cases(env, count):
                                   create_date, write_date)
         SELECT c.id, s.id, c.company_id,
                CASE WHEN s.target = 'first_response' THEN 'met' ELSE c.sla_status END,
-               c.date_received + s.time * interval '1 hour',
-               c.date_received + s.time * 0.75 * interval '1 hour',
+               c.date_received + s.work_hours * interval '1 hour',
+               c.date_received + s.work_hours * 0.75 * interval '1 hour',
                CASE WHEN s.target = 'first_response' THEN c.date_first_response
                     ELSE c.date_closed END,
                1, 1, c.date_received, c.date_received

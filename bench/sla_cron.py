@@ -18,7 +18,7 @@ def main(conf, db, count=100000):
             {
                 "name": "Bench SLA",
                 "stage_id": env.ref("sat_support.sat_case_stage_closed").id,
-                "time": 40,
+                "work_hours": 40,
             }
         )
         partner = env["res.partner"].create(

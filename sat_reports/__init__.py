@@ -1,4 +1,4 @@
 from . import models
 from . import report
-from . import wizard
+from . import wizards
 from . import controllers

@@ -21,7 +21,7 @@
         "security/sat_reports_rules.xml",
         "report/sat_case_report_views.xml",
         "report/sat_root_cause_views.xml",
-        "wizard/sat_report_export_wizard_views.xml",
+        "wizards/sat_report_export_wizard_views.xml",
         "views/sat_report_dashboard_views.xml",
         "views/res_config_settings_views.xml",
         "views/sat_reports_menus.xml",

@@ -518,6 +518,15 @@ class TestSatReports(SatReportsCommon):
             1,
         )
 
+    def test_free_cases_filter(self):
+        """Warranty and courtesy cases, and only them, are the free ones."""
+        Report = self.env["sat.case.report"].with_user(self.sat_manager)
+        free = Report.search([("is_billable", "=", False)])
+        billable = Report.search([("is_billable", "!=", False)])
+        self.assertEqual(set(free.mapped("case_type")), {"warranty", "courtesy"})
+        self.assertEqual(set(billable.mapped("case_type")), {"billable"})
+        self.assertEqual(free | billable, Report.search([]))
+
 
 @tagged("post_install", "-at_install")
 class TestSatReportExport(SatReportsCommon):

@@ -5,6 +5,8 @@ from . import sat_case_sla
 from . import sat_case_type_mixin
 from . import sat_case
 from . import sat_case_intake
+from . import sat_case_billing
+from . import sat_case_stock
 from . import sat_case_line
 from . import res_partner
 from . import stock_lot
@@ -15,6 +17,7 @@ from . import stock_picking
 from . import account_move_line
 from . import account_move
 from . import res_company
+from . import resource_calendar
 from . import res_config_settings
 from . import sat_sla
 from . import sat_case_classifier_term

@@ -4,12 +4,10 @@ from textwrap import shorten
 from babel.dates import format_timedelta
 from lxml.builder import E
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare, format_amount, html2plaintext
+from odoo.tools import html2plaintext
 from odoo.tools.misc import get_lang
-
-from odoo.addons.account.models.account_move import PAYMENT_STATE_SELECTION
 
 from ..batch_reads import batch_read
 from .sat_case_sla import SLA_STATUSES
@@ -87,17 +85,6 @@ class SatCase(models.Model):
         "sla_deadline",
         "access_token",
         "merged_into_id",
-    }
-
-    # Fields that decide which SLA policies govern a case.
-    _SLA_FIELDS = {
-        "priority",
-        "category_id",
-        "team_id",
-        "case_type",
-        "partner_id",
-        "company_id",
-        "date_received",
     }
 
     # Identification
@@ -244,81 +231,6 @@ class SatCase(models.Model):
 
     # Supplies
     line_ids = fields.One2many("sat.case.line", "case_id", string="Supplies", copy=True)
-    currency_id = fields.Many2one(
-        "res.currency",
-        compute="_compute_currency_id",
-        store=True,
-        precompute=True,
-        help="The customer's pricelist currency, else the company's.",
-    )
-    amount_untaxed = fields.Monetary(
-        string="Untaxed Amount", compute="_compute_amounts", store=True
-    )
-    amount_tax = fields.Monetary(string="Taxes", compute="_compute_amounts", store=True)
-    amount_total = fields.Monetary(
-        string="Total", compute="_compute_amounts", store=True
-    )
-    tax_totals = fields.Binary(compute="_compute_tax_totals", exportable=False)
-
-    # Billing
-    pricelist_id = fields.Many2one(
-        "product.pricelist",
-        compute="_compute_pricelist_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        check_company=True,
-    )
-    payment_term_id = fields.Many2one(
-        "account.payment.term",
-        compute="_compute_payment_term_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        check_company=True,
-        tracking=True,
-    )
-    fiscal_position_id = fields.Many2one(
-        "account.fiscal.position",
-        compute="_compute_fiscal_position_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        check_company=True,
-    )
-    invoice_ids = fields.Many2many(
-        "account.move",
-        string="Invoices",
-        compute="_compute_invoice_ids",
-        compute_sudo=True,
-        groups="account.group_account_invoice",
-    )
-    invoice_count = fields.Integer(compute="_compute_invoice_ids", compute_sudo=True)
-    invoice_status = fields.Selection(
-        [
-            ("no", "Nothing to Invoice"),
-            ("to_invoice", "To Invoice"),
-            ("invoiced", "Invoiced"),
-        ],
-        compute="_compute_invoice_status",
-        store=True,
-        index=True,
-    )
-    payment_state = fields.Selection(
-        PAYMENT_STATE_SELECTION,
-        string="Payment Status",
-        compute="_compute_payment_state",
-        store=True,
-        index=True,
-    )
-    amount_residual = fields.Monetary(
-        string="Amount Due",
-        compute="_compute_payment_state",
-        store=True,
-        help="What is left to pay of the case's invoices, taxes included (credit "
-        "notes deducted). An invoice grouping several cases is shared out by the "
-        "amounts of their lines.",
-    )
 
     # SLA
     sla_ids = fields.One2many("sat.case.sla", "case_id", string="SLA Statuses")
@@ -355,25 +267,6 @@ class SatCase(models.Model):
     supplies_summary = fields.Char(
         string="Supplies Used", compute="_compute_history_texts"
     )
-
-    # Stock
-    picking_ids = fields.One2many("stock.picking", "sat_case_id", string="Transfers")
-    picking_count = fields.Integer(compute="_compute_picking_count", compute_sudo=True)
-    after_sales_picking_ids = fields.One2many(
-        "stock.picking",
-        "sat_after_sales_case_id",
-        string="Returns and Replacements",
-    )
-    after_sales_picking_count = fields.Integer(
-        compute="_compute_picking_count", compute_sudo=True
-    )
-    refund_ids = fields.One2many(
-        "account.move",
-        "sat_refund_case_id",
-        string="Refunds",
-        groups="account.group_account_invoice",
-    )
-    refund_count = fields.Integer(compute="_compute_refund_count", compute_sudo=True)
 
     _sql_constraints = [
         (
@@ -414,17 +307,39 @@ class SatCase(models.Model):
             ):
                 case.reporter_id = case.partner_id
 
+    # The form's proposals follow the assignment rule (sat.team._assign) without
+    # taking a team member's turn: that is done once the case is saved.
     @api.depends("category_id")
     def _compute_team_id(self):
-        for case in self.filtered(lambda c: not c.team_id and c.category_id.team_id):
-            case.team_id = case.category_id.team_id
+        Empty = self.env
+        answers = self.env["sat.team"]._assign(
+            [
+                (case.category_id, case.team_id, Empty["res.partner"], False, True)
+                for case in self
+            ],
+            next_member=False,
+        )
+        for case, (team, _user) in zip(self, answers, strict=True):
+            case.team_id = team
 
     @api.depends("partner_id")
     def _compute_user_id(self):
-        for case in self.filtered(lambda c: not c.user_id and not c.is_closed):
-            responsible = case.partner_id.commercial_partner_id.sat_responsible_id
-            if responsible:
-                case.user_id = responsible
+        Empty = self.env
+        answers = self.env["sat.team"]._assign(
+            [
+                (
+                    Empty["sat.case.category"],
+                    Empty["sat.team"],
+                    case.partner_id,
+                    case.user_id,
+                    case.is_closed,
+                )
+                for case in self
+            ],
+            next_member=False,
+        )
+        for case, (_team, user) in zip(self, answers, strict=True):
+            case.user_id = user
 
     @api.depends("symptom", "solution", "line_ids.quantity", "line_ids.product_id")
     def _compute_history_texts(self):
@@ -456,14 +371,11 @@ class SatCase(models.Model):
             lambda c: c.date_closed and c.company_id.resource_calendar_id
         )
         (self - closed).work_hours_to_close = 0.0
-        Status = self.env["sat.case.sla"]
         for calendar, cases in closed.grouped(
             lambda c: c.company_id.resource_calendar_id
         ).items():
             spans = [(case.date_received, case.date_closed) for case in cases]
-            for case, hours in zip(
-                cases, Status._work_hours(calendar, spans), strict=True
-            ):
+            for case, hours in zip(cases, calendar._sat_work_hours(spans), strict=True):
                 case.work_hours_to_close = hours
 
     @api.depends("is_closed")
@@ -472,135 +384,6 @@ class SatCase(models.Model):
         manager = self.env.user.has_group("sat_support.group_sat_manager")
         for case in self:
             case.is_locked = case.is_closed and not manager
-
-    def _get_tax_totals(self):
-        """Odoo's own tax summary of the supplies, as on sale orders and invoices."""
-        self.ensure_one()
-        AccountTax = self.env["account.tax"]
-        base_lines = [
-            line._prepare_base_line_for_taxes_computation() for line in self.line_ids
-        ]
-        AccountTax._add_tax_details_in_base_lines(base_lines, self.company_id)
-        AccountTax._round_base_lines_tax_details(base_lines, self.company_id)
-        return AccountTax._get_tax_totals_summary(
-            base_lines=base_lines, currency=self.currency_id, company=self.company_id
-        )
-
-    @api.depends(
-        "line_ids.price_subtotal", "line_ids.price_tax", "currency_id", "company_id"
-    )
-    def _compute_amounts(self):
-        for case in self:
-            totals = case._get_tax_totals()
-            case.amount_untaxed = totals["base_amount_currency"]
-            case.amount_tax = totals["tax_amount_currency"]
-            case.amount_total = totals["total_amount_currency"]
-
-    @api.depends_context("lang")
-    @api.depends(
-        "line_ids.price_subtotal", "line_ids.price_tax", "currency_id", "company_id"
-    )
-    def _compute_tax_totals(self):
-        for case in self:
-            case.tax_totals = case._get_tax_totals()
-
-    @api.depends("partner_id")
-    def _compute_pricelist_id(self):
-        for case in self:
-            case.pricelist_id = case.partner_id.with_company(
-                case.company_id
-            ).property_product_pricelist
-
-    @api.depends("partner_id")
-    def _compute_payment_term_id(self):
-        for case in self:
-            case.payment_term_id = case.partner_id.with_company(
-                case.company_id
-            ).property_payment_term_id
-
-    @api.depends("partner_id", "company_id")
-    def _compute_fiscal_position_id(self):
-        FiscalPosition = self.env["account.fiscal.position"]
-        for case in self:
-            case.fiscal_position_id = (
-                FiscalPosition.with_company(case.company_id)._get_fiscal_position(
-                    case.partner_id
-                )
-                if case.partner_id
-                else False
-            )
-
-    @api.depends("pricelist_id", "company_id")
-    def _compute_currency_id(self):
-        for case in self:
-            case.currency_id = (
-                case.pricelist_id.currency_id or case.company_id.currency_id
-            )
-
-    def _get_invoices(self):
-        return self.line_ids.invoice_line_ids.move_id.filtered(
-            lambda move: move.state != "cancel"
-        )
-
-    @api.depends("line_ids.invoice_line_ids.parent_state")
-    def _compute_invoice_ids(self):
-        for case in self:
-            invoices = case._get_invoices()
-            case.invoice_ids = invoices
-            case.invoice_count = len(invoices)
-
-    @api.depends(
-        "case_type",
-        "is_closed",
-        "is_cancel",
-        "line_ids",
-        "line_ids.invoice_line_ids.parent_state",
-    )
-    def _compute_invoice_status(self):
-        for case in self:
-            blocker = case._get_invoice_blocker()
-            if blocker in (False, "open") and case._get_invoices().filtered(
-                lambda m: m.move_type == "out_invoice"
-            ):
-                case.invoice_status = "invoiced"
-            else:
-                case.invoice_status = "no" if blocker else "to_invoice"
-
-    @api.depends(
-        "line_ids.invoice_line_ids.parent_state",
-        "line_ids.invoice_line_ids.price_total",
-        "line_ids.invoice_line_ids.move_id.payment_state",
-        "line_ids.invoice_line_ids.move_id.amount_residual",
-    )
-    def _compute_payment_state(self):
-        for case in self:
-            posted = case._get_invoices().filtered(lambda m: m.state == "posted")
-            invoices = posted.filtered(lambda m: m.move_type == "out_invoice")
-            states = set(invoices.mapped("payment_state"))
-            if len(states) > 1:
-                states = (
-                    {"paid"}
-                    if states <= {"paid", "in_payment", "reversed"}
-                    else {"partial"}
-                )
-            case.payment_state = states.pop() if states else False
-            case.amount_residual = case._get_amount_due(posted)
-
-    def _get_amount_due(self, moves):
-        """The case's share of what is left to pay on ``moves``: an invoice that
-        groups several cases is shared out by the amounts (taxes included) of their
-        lines, so that the cases' amounts add up to the invoice's, never to more.
-        The statistics (sat_reports) share it out the same way."""
-        self.ensure_one()
-        items = self.line_ids.invoice_line_ids
-        due = 0.0
-        for move in moves:
-            if not move.amount_total:
-                continue
-            total = sum((items & move.invoice_line_ids).mapped("price_total"))
-            sign = -1 if move.move_type == "out_refund" else 1
-            due += sign * move.amount_residual * total / move.amount_total
-        return self.currency_id.round(due)
 
     @api.depends("sla_ids.status", "sla_ids.deadline", "sla_ids.reached_date")
     def _compute_sla_status(self):
@@ -624,17 +407,6 @@ class SatCase(models.Model):
             case.sla_time_left = case.sla_deadline and format_timedelta(
                 case.sla_deadline - now, add_direction=True, locale=locale
             )
-
-    @api.depends("picking_ids", "after_sales_picking_ids")
-    def _compute_picking_count(self):
-        for case in self:
-            case.picking_count = len(case.picking_ids)
-            case.after_sales_picking_count = len(case.after_sales_picking_ids)
-
-    @api.depends("refund_ids")
-    def _compute_refund_count(self):
-        for case in self:
-            case.refund_count = len(case.refund_ids)
 
     def _compute_access_url(self):
         res = super()._compute_access_url()
@@ -723,7 +495,7 @@ class SatCase(models.Model):
         )
         # Cases whose team or customer came from defaults rather than values.
         cases._assign()
-        cases._sla_apply()
+        self.env["sat.case.sla"]._update_for_cases(cases)
         if self.env.context.get("tracking_disable"):
             # Odoo's creation subscribes no one then, the reporting contact neither.
             cases._message_subscribe_reporters()
@@ -757,10 +529,7 @@ class SatCase(models.Model):
         if "category_id" in vals:
             # The team follows the category whatever the responsible.
             self._assign()
-        if self._SLA_FIELDS.intersection(vals):
-            self._sla_apply(reset="date_received" in vals)
-        if "stage_id" in vals:
-            self._sla_on_stage_change()
+        self.env["sat.case.sla"]._update_for_cases(self, vals)
         if "reporter_id" in vals and self.env.context.get("tracking_disable"):
             self._message_subscribe_reporters()
         opening.filtered("is_closed")._on_close()
@@ -864,8 +633,8 @@ class SatCase(models.Model):
             and message.subtype_id == self.env.ref("mail.mt_comment")
             and message.author_id.user_ids.filtered(lambda user: not user.share)
         ):
+            # The SLA statuses follow the write.
             self.sudo().date_first_response = message.date
-            self._sla_on_first_response()
         return res
 
     # ------------------------------------------------------------------ rating
@@ -1046,110 +815,52 @@ class SatCase(models.Model):
         def records(model, fname):
             # One browse for all the values, so that the ORM reads them together.
             ids = {vals[fname] for vals in vals_list if vals.get(fname)}
-            return {record.id: record for record in self.env[model].browse(ids)}
+            return self.env[model].browse(ids).grouped("id")
 
         categories = records("sat.case.category", "category_id")
+        teams = records("sat.team", "team_id")
         stages = records("sat.case.stage", "stage_id")
         partners = records("res.partner", "partner_id")
-        by_team = defaultdict(list)
-        for vals in vals_list:
-            category = categories.get(vals.get("category_id"))
-            if not vals.get("team_id") and category and category.team_id:
-                vals["team_id"] = category.team_id.id
-            stage = stages.get(vals.get("stage_id"))
-            if vals.get("user_id") or (stage and stage.is_closed):
-                continue
-            partner = partners.get(vals.get("partner_id"), self.env["res.partner"])
-            responsible = partner.commercial_partner_id.sat_responsible_id
-            if responsible:
-                vals["user_id"] = responsible.id
-            elif vals.get("team_id"):
-                by_team[vals["team_id"]].append(vals)
-        for team_id, team_vals in by_team.items():
-            users = self.env["sat.team"].browse(team_id)._next_assignees(len(team_vals))
-            for vals, user in zip(team_vals, users, strict=False):
+        users = records("res.users", "user_id")
+        Empty = self.env
+        answers = self.env["sat.team"]._assign(
+            [
+                (
+                    categories.get(vals.get("category_id"), Empty["sat.case.category"]),
+                    teams.get(vals.get("team_id"), Empty["sat.team"]),
+                    partners.get(vals.get("partner_id"), Empty["res.partner"]),
+                    users.get(vals.get("user_id"), Empty["res.users"]),
+                    stages.get(vals.get("stage_id"), Empty["sat.case.stage"]).is_closed,
+                )
+                for vals in vals_list
+            ]
+        )
+        for vals, (team, user) in zip(vals_list, answers, strict=True):
+            if team:
+                vals["team_id"] = team.id
+            if user:
                 vals["user_id"] = user.id
 
     def _assign(self):
-        """Team from the category; responsible from the customer's SAT responsible,
-        else from the team's assignment method."""
-        for category, cases in (
-            self.filtered(lambda c: not c.team_id and c.category_id.team_id)
-            .grouped("category_id")
-            .items()
-        ):
-            cases.team_id = category.team_id
-        assignments = defaultdict(lambda: self.browse())
-        todo = self.filtered(lambda c: not c.user_id and not c.is_closed)
-        for case in todo:
-            responsible = case.partner_id.commercial_partner_id.sat_responsible_id
-            if responsible:
-                assignments[responsible] |= case
-        assigned = self.browse().union(*assignments.values())
-        for team, cases in (todo - assigned).grouped("team_id").items():
-            for case, user in zip(
-                cases, team._next_assignees(len(cases)), strict=False
-            ):
-                assignments[user] |= case
-        for user, cases in assignments.items():
-            cases.user_id = user
-
-    # ------------------------------------------------------------------ SLA
-    def _sla_apply(self, reset=False):
-        """Matches the SLA policies of open cases: new policies start counting from
-        reception, policies that no longer apply are dropped unless reached."""
-        Status = self.env["sat.case.sla"].sudo()
-        open_cases = self.filtered(lambda c: not c.is_closed)
-        Policy = self.env["sat.sla"].sudo()
-        company_ids = open_cases.company_id.ids
-        policies = Policy.browse(
-            batch_read(
-                self.env,
-                ("sat.sla", tuple(company_ids)),
-                lambda: Policy.search([("company_id", "in", company_ids)]).ids,
-            )
-        )
-        running = open_cases.sudo().sla_ids.filtered(lambda s: not s.reached_date)
-        stale = (
-            running
-            if reset
-            else running.filtered(lambda s: not s.sla_id._applies_to(s.case_id))
-        )
-        stale.unlink()
-        pairs = []
-        for case in open_cases:
-            current = case.sudo().sla_ids.sla_id
-            pairs += [
-                (case, sla)
-                for sla in policies
-                if sla not in current and sla._applies_to(case)
+        """The assignment rule on saved cases: what their values did not settle."""
+        changes = defaultdict(lambda: self.browse())
+        answers = self.env["sat.team"]._assign(
+            [
+                (
+                    case.category_id,
+                    case.team_id,
+                    case.partner_id,
+                    case.user_id,
+                    case.is_closed,
+                )
+                for case in self
             ]
-        created = Status.create(Status._prepare_values(pairs))
-        created.filtered(lambda s: s.sla_id._is_reached_by(s.case_id))._reach()
-        # A case received long ago is at risk, or late, from its creation on.
-        now = fields.Datetime.now()
-        due = created.filtered(lambda s: not s.reached_date and s.warning_date <= now)
-        if due:
-            Status._check_sla(due.ids)
-
-    def _sla_on_first_response(self):
-        self.sudo().sla_ids.filtered(
-            lambda s: not s.reached_date and s.sla_id.target == "first_response"
-        )._reach()
-
-    def _sla_on_stage_change(self):
-        statuses = self.sudo().sla_ids.filtered(lambda s: not s.reached_date)
-        cancelled = statuses.filtered(lambda s: s.case_id.is_cancel)
-        cancelled.unlink()
-        statuses -= cancelled
-        reached = statuses.filtered(lambda s: s.sla_id._is_reached_by(s.case_id))
-        reached._reach()
-        statuses -= reached
-        paused = statuses.filtered(
-            lambda s: s.case_id.stage_id in s.sla_id.exclude_stage_ids
         )
-        paused.filtered(lambda s: not s.paused_since)._pause()
-        (statuses - paused).filtered("paused_since")._resume()
+        for case, (team, user) in zip(self, answers, strict=True):
+            if (team, user) != (case.team_id, case.user_id):
+                changes[team, user] |= case
+        for (team, user), cases in changes.items():
+            cases.write({"team_id": team.id, "user_id": user.id})
 
     # ------------------------------------------------------------------ actions
     def _move_to_stage(self, domain, missing_message):
@@ -1194,228 +905,6 @@ class SatCase(models.Model):
             self, config=False
         )
 
-    def action_view_invoices(self):
-        self.ensure_one()
-        return self.invoice_ids._get_records_action(name=self.env._("Invoices"))
-
-    def action_view_pickings(self):
-        self.ensure_one()
-        return self.picking_ids._get_records_action(name=self.env._("Transfers"))
-
-    # ------------------------------------------------------------------ after-sales
-    def action_view_after_sales_pickings(self):
-        self.ensure_one()
-        return self.after_sales_picking_ids._get_records_action(
-            name=self.env._("Returns and Replacements")
-        )
-
-    def action_view_refunds(self):
-        self.ensure_one()
-        return self.refund_ids._get_records_action(name=self.env._("Refunds"))
-
-    def _get_customer_delivery(self):
-        """The last transfer that delivered the case's serial (else its product) to
-        the customer."""
-        self.ensure_one()
-        if not self.product_id:
-            raise UserError(
-                self.env._(
-                    "Set the product (or the serial) of %(case)s first.",
-                    case=self.reference,
-                )
-            )
-        domain = [
-            ("state", "=", "done"),
-            ("location_dest_id.usage", "=", "customer"),
-            (
-                "picking_id.partner_id",
-                "child_of",
-                self.partner_id.commercial_partner_id.id,
-            ),
-            ("lot_id", "=", self.lot_id.id)
-            if self.lot_id
-            else ("product_id", "=", self.product_id.id),
-        ]
-        line = self.env["stock.move.line"].search(
-            domain, order="date desc, id desc", limit=1
-        )
-        if not line:
-            raise UserError(
-                self.env._(
-                    "No delivery of %(item)s to %(customer)s was found to return.",
-                    item=self.lot_id.name or self.product_id.display_name,
-                    customer=self.partner_id.commercial_partner_id.display_name,
-                )
-            )
-        return line.picking_id
-
-    def action_sat_return(self):
-        """Odoo's return of the delivery that shipped the serial or product."""
-        self.ensure_one()
-        delivery = self._get_customer_delivery()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Return of %(picking)s", picking=delivery.name),
-            "res_model": "stock.return.picking",
-            "view_mode": "form",
-            "target": "new",
-            "context": {
-                "active_id": delivery.id,
-                "active_ids": delivery.ids,
-                "active_model": "stock.picking",
-                "sat_after_sales_case_id": self.id,
-            },
-        }
-
-    def _get_customer_invoice(self):
-        self.ensure_one()
-        line = self.env["account.move.line"].search(
-            [
-                ("product_id", "=", self.product_id.id),
-                ("parent_state", "=", "posted"),
-                ("move_id.move_type", "=", "out_invoice"),
-                (
-                    "move_id.commercial_partner_id",
-                    "=",
-                    self.partner_id.commercial_partner_id.id,
-                ),
-            ],
-            order="date desc, id desc",
-            limit=1,
-        )
-        if not self.product_id or not line:
-            raise UserError(
-                self.env._(
-                    "No posted invoice of %(product)s to %(customer)s was found to "
-                    "refund.",
-                    product=self.product_id.display_name
-                    or self.env._("the case's product"),
-                    customer=self.partner_id.commercial_partner_id.display_name,
-                )
-            )
-        return line.move_id
-
-    def action_sat_refund(self):
-        """Odoo's credit note wizard on the customer's invoice of the product: in
-        full, or edited down to what is refunded."""
-        self.ensure_one()
-        invoice = self._get_customer_invoice()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Refund %(invoice)s", invoice=invoice.name),
-            "res_model": "account.move.reversal",
-            "view_mode": "form",
-            "target": "new",
-            "context": {
-                "active_model": "account.move",
-                "active_ids": invoice.ids,
-                "sat_refund_case_id": self.id,
-            },
-        }
-
-    def action_sat_replace(self):
-        """A delivery of a replacement unit to the customer, ready for the
-        warehouse to pick a serial. The unit is a supply of the case, delivered by
-        this transfer: invoiced with a billable case, a cost of a free one."""
-        self.ensure_one()
-        if not self.product_id:
-            raise UserError(
-                self.env._("Set the product of %(case)s first.", case=self.reference)
-            )
-        line = self.env["sat.case.line"]
-        if not self.is_locked:
-            line = line.create(
-                {"case_id": self.id, "product_id": self.product_id.id, "quantity": 1}
-            )
-        picking = self.env["stock.picking"].create(
-            self._prepare_replacement_values(line)
-        )
-        picking.action_confirm()
-        picking.action_assign()
-        if line and self.is_billable:
-            charge = self.env._(
-                "%(amount)s with the case's invoice",
-                amount=format_amount(self.env, line.price_total, self.currency_id),
-            )
-        elif line:
-            charge = self.env._("at no charge")
-        else:
-            charge = self.env._("the case is closed: invoice it apart if due")
-        self.message_post(
-            body=self.env._(
-                "Replacement %(picking)s of %(product)s created (%(charge)s).",
-                picking=picking._get_html_link(),
-                product=self.product_id.display_name,
-                charge=charge,
-            ),
-            subtype_xmlid="mail.mt_note",
-        )
-        return picking._get_records_action(name=self.env._("Replacement"))
-
-    def _prepare_replacement_values(self, line):
-        warehouse = self._get_supply_warehouse()
-        customers = self.env.ref("stock.stock_location_customers")
-        return {
-            "picking_type_id": warehouse.out_type_id.id,
-            "partner_id": (self.reporter_id or self.partner_id).id,
-            "location_id": warehouse.lot_stock_id.id,
-            "location_dest_id": customers.id,
-            "origin": self.env._("Replacement for %(case)s", case=self.reference),
-            "sat_after_sales_case_id": self.id,
-            "company_id": self.company_id.id,
-            "move_ids": [
-                Command.create(
-                    {
-                        "name": self.product_id.display_name,
-                        "product_id": self.product_id.id,
-                        "product_uom_qty": 1,
-                        "location_id": warehouse.lot_stock_id.id,
-                        "location_dest_id": customers.id,
-                        # The case's closing takes the unit from stock no second time.
-                        "sat_case_line_id": line.id,
-                    }
-                )
-            ],
-        }
-
-    def action_create_invoice(self):
-        """The case's "Create invoice" button: one invoice per case."""
-        refusals = self._get_invoice_refusals()
-        if refusals:
-            raise UserError("\n".join(refusals.values()))
-        invoices = self._create_invoices()
-        return invoices._get_records_action(name=self.env._("Invoices"))
-
-    def action_register_payment(self):
-        """Odoo's own payment wizard for the case's open invoices."""
-        invoices = self.invoice_ids.filtered(
-            lambda m: (
-                m.state == "posted"
-                and m.move_type == "out_invoice"
-                and m.payment_state in ("not_paid", "partial")
-            )
-        )
-        if not invoices:
-            raise UserError(self.env._("There is no posted invoice left to pay."))
-        action = invoices.action_register_payment()
-        # Once paid, the user is back on the case, not on the payment.
-        action["context"] = {
-            **action.get("context", {}),
-            "dont_redirect_to_payments": True,
-        }
-        return action
-
-    def action_post_and_register_payment(self):
-        """The draft invoices of the case confirmed, then Odoo's payment wizard: the
-        usual path of a case paid at the counter, in one click from the case."""
-        drafts = self.invoice_ids.filtered(
-            lambda m: m.state == "draft" and m.move_type == "out_invoice"
-        )
-        if not drafts:
-            raise UserError(self.env._("The case has no draft invoice to confirm."))
-        drafts.action_post()
-        return self.action_register_payment()
-
     # ------------------------------------------------------------------ closing
     def _on_close(self):
         """A case just reached a closing stage: its supplies leave stock, and a
@@ -1430,226 +919,3 @@ class SatCase(models.Model):
         )
         if to_invoice:
             to_invoice._create_invoices()
-
-    # ------------------------------------------------------------------ stock
-    def _get_lines_to_consume(self):
-        return self.line_ids.filtered(
-            lambda line: (
-                line.product_id.is_storable
-                # A replacement unit leaves by its own delivery, even a cancelled one.
-                and not line.move_ids.picking_id.sat_after_sales_case_id
-                and float_compare(
-                    line.quantity,
-                    line.qty_consumed,
-                    precision_rounding=line.product_uom_id.rounding,
-                )
-                > 0
-            )
-        )
-
-    def _get_supply_warehouse(self):
-        self.ensure_one()
-        return self.team_id.warehouse_id or self.env["stock.warehouse"].search(
-            [("company_id", "=", self.company_id.id)], limit=1
-        )
-
-    def _prepare_picking_values(self):
-        self.ensure_one()
-        warehouse = self._get_supply_warehouse()
-        if not warehouse:
-            raise UserError(
-                self.env._(
-                    "Company %(company)s has no warehouse to take the supplies of "
-                    "%(case)s from.",
-                    company=self.company_id.name,
-                    case=self.reference,
-                )
-            )
-        picking_type = warehouse.out_type_id
-        return {
-            "picking_type_id": picking_type.id,
-            "location_id": warehouse.lot_stock_id.id,
-            "location_dest_id": self.partner_id.property_stock_customer.id
-            or self.env.ref("stock.stock_location_customers").id,
-            "partner_id": self.partner_id.id,
-            "origin": self.reference,
-            "company_id": self.company_id.id,
-            "sat_case_id": self.id,
-        }
-
-    def _get_stock_shortages(self):
-        """(line, needed, available) for each supply the stock cannot cover."""
-        Quant = self.env["stock.quant"].sudo()
-        shortages = []
-        for line in self.sudo()._get_lines_to_consume():
-            warehouse = line.case_id._get_supply_warehouse()
-            needed = line.product_uom_id._compute_quantity(
-                line.quantity - line.qty_consumed, line.product_id.uom_id
-            )
-            available = Quant._get_available_quantity(
-                line.product_id, warehouse.lot_stock_id, lot_id=line.lot_id or None
-            )
-            if (
-                float_compare(
-                    available,
-                    needed,
-                    precision_rounding=line.product_id.uom_id.rounding,
-                )
-                < 0
-            ):
-                shortages.append((line, needed, max(available, 0.0)))
-        return shortages
-
-    def _consume_supplies(self):
-        """Take the storable supplies out of stock in one transfer per case.
-
-        Runs as superuser: closing a case moves stock whether or not the technician
-        has inventory rights. A transfer the stock cannot cover stays open, waiting
-        for the parts, unless the user chose to consume them anyway."""
-        force = self.env.context.get("sat_force_consume")
-        for case in self.sudo():
-            lines = case._get_lines_to_consume()
-            if not lines:
-                continue
-            picking = (
-                self.env["stock.picking"].sudo().create(case._prepare_picking_values())
-            )
-            moves = (
-                self.env["stock.move"]
-                .sudo()
-                .create(
-                    [
-                        line._prepare_stock_move_values(
-                            picking, line.quantity - line.qty_consumed
-                        )
-                        for line in lines
-                    ]
-                )
-            )
-            picking.action_confirm()
-            picking.action_assign()
-            for move in moves:
-                if force:
-                    move.quantity = move.product_uom_qty
-                lot = move.sat_case_line_id.lot_id
-                if lot and move.move_line_ids:
-                    move.move_line_ids.write({"lot_id": lot.id})
-            if force or all(move.state == "assigned" for move in moves):
-                moves.picked = True
-                picking._action_done()
-            else:
-                case.message_post(
-                    body=self.env._(
-                        "Not enough stock for the supplies: transfer %(picking)s waits "
-                        "for them.",
-                        picking=picking._get_html_link(),
-                    )
-                )
-
-    # ------------------------------------------------------------------ invoicing
-    def _get_invoice_blocker(self):
-        """Why this case cannot be invoiced now, whether it already is or not:
-        ``"free"``, ``"cancelled"``, ``"open"`` or ``"empty"`` (no supplies); False
-        when it can be. The one rule behind the invoice status and the refusals."""
-        self.ensure_one()
-        if not self.is_billable:
-            return "free"
-        if self.is_cancel:
-            return "cancelled"
-        if not self.is_closed:
-            return "open"
-        if not self.line_ids:
-            return "empty"
-        return False
-
-    def _get_invoice_refusals(self):
-        """{case: reason} for the cases that cannot be invoiced now."""
-        types = dict(self._fields["case_type"]._description_selection(self.env))
-        refusals = {}
-        for case in self:
-            blocker = case._get_invoice_blocker()
-            if blocker == "free":
-                refusals[case] = self.env._(
-                    "%(case)s is a %(type)s case: it is never invoiced.",
-                    case=case.reference,
-                    type=types[case.case_type],
-                )
-            elif case.invoice_status == "invoiced":
-                refusals[case] = self.env._(
-                    "%(case)s is already invoiced.", case=case.reference
-                )
-            elif blocker == "cancelled":
-                refusals[case] = self.env._(
-                    "%(case)s was cancelled.", case=case.reference
-                )
-            elif blocker == "open":
-                refusals[case] = self.env._(
-                    "%(case)s is not closed yet: close it before invoicing it.",
-                    case=case.reference,
-                )
-            elif blocker == "empty":
-                refusals[case] = self.env._(
-                    "%(case)s has no supplies to invoice: add the products and "
-                    "services used first.",
-                    case=case.reference,
-                )
-        return refusals
-
-    def _lock_for_invoicing(self):
-        """Row locks, so that two workers invoicing the same case cannot both succeed:
-        the second one waits, then fails to serialize and is retried, and its retry
-        sees the first one's invoice."""
-        self.env.cr.execute(
-            "SELECT id FROM sat_case WHERE id IN %s FOR NO KEY UPDATE",
-            [tuple(self.ids)],
-        )
-        self.invalidate_recordset(["invoice_status"])
-
-    def _prepare_invoice_values(self):
-        """Values of the customer invoice of these cases, all of one customer, currency
-        and company; a hook for other modules."""
-        first = self[0]
-        payment_term = self.payment_term_id
-        if len(payment_term) != 1:
-            payment_term = first.partner_id.property_payment_term_id
-        return {
-            "move_type": "out_invoice",
-            "partner_id": first.partner_id.address_get(["invoice"])["invoice"],
-            "invoice_origin": ", ".join(self.mapped("reference")),
-            "invoice_payment_term_id": payment_term.id,
-            "fiscal_position_id": first.fiscal_position_id.id,
-            "currency_id": first.currency_id.id,
-            "invoice_user_id": first.user_id.id,
-            "company_id": first.company_id.id,
-            "invoice_line_ids": [
-                Command.create(line._prepare_invoice_line_values())
-                for line in self.line_ids
-            ],
-        }
-
-    def _create_invoices(self, grouped=False):
-        """One customer invoice per case, or per customer when grouped.
-
-        Cases that cannot be invoiced are left out (see ``_get_invoice_refusals``).
-        Runs as superuser: a billable case is invoiced on closing, whoever closes it."""
-        self._lock_for_invoicing()
-        cases = self - self.browse([c.id for c in self._get_invoice_refusals()])
-        if not cases:
-            return self.env["account.move"]
-        if grouped:
-            groups = cases.grouped(
-                lambda c: (c.partner_id, c.currency_id, c.company_id)
-            ).values()
-        else:
-            groups = list(cases)
-        vals_list = [group._prepare_invoice_values() for group in groups]
-        invoices = (
-            self.env["account.move"]
-            .sudo()
-            .with_context(default_move_type="out_invoice")
-            .create(vals_list)
-        )
-        to_post = invoices.filtered(lambda m: m.company_id.sat_invoice_auto_post)
-        if to_post:
-            to_post.action_post()
-        return invoices.sudo(False)

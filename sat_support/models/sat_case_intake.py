@@ -43,7 +43,7 @@ class SatCase(models.Model):
     its category, criticality and serial from its words, and the warranty of that
     serial."""
 
-    _inherit = "sat.case"
+    _inherit = "sat.case"  # pylint: disable=consider-merging-classes-inherited
 
     category_origin = fields.Selection(
         [

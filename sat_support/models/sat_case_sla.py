@@ -1,8 +1,4 @@
-import bisect
 from collections import defaultdict
-from datetime import timedelta
-
-from pytz import utc
 
 from odoo import api, fields, models
 
@@ -14,14 +10,6 @@ SLA_STATUSES = [
     ("breached", "Breached"),
     ("met", "Met"),
 ]
-
-
-def _aware(value):
-    return value.replace(tzinfo=utc) if not value.tzinfo else value
-
-
-def _naive(value):
-    return value.astimezone(utc).replace(tzinfo=None)
 
 
 class SatCaseSla(models.Model):
@@ -56,65 +44,89 @@ class SatCaseSla(models.Model):
         ),
     ]
 
+    # Fields of a case that decide which SLA policies govern it.
+    _CASE_FIELDS = {
+        "priority",
+        "category_id",
+        "team_id",
+        "case_type",
+        "partner_id",
+        "company_id",
+        "date_received",
+    }
+
+    # ------------------------------------------------------------------ cases
+    @api.model
+    def _update_for_cases(self, cases, fnames=None):
+        """The statuses of ``cases`` follow them: the one call a case makes, once
+        created (``fnames`` None) and after each write of ``fnames``."""
+        fnames = None if fnames is None else set(fnames)
+        if fnames is None or self._CASE_FIELDS & fnames:
+            self._apply_policies(
+                cases, reset=bool(fnames and "date_received" in fnames)
+            )
+        if fnames and "stage_id" in fnames:
+            self._follow_stage(cases)
+        if fnames and "date_first_response" in fnames:
+            cases.sudo().sla_ids.filtered(
+                lambda s: not s.reached_date and s.sla_id.target == "first_response"
+            )._reach()
+
+    @api.model
+    def _apply_policies(self, cases, reset=False):
+        """Matches the SLA policies of open cases: new policies start counting from
+        reception, policies that no longer apply are dropped unless reached."""
+        Status = self.sudo()
+        open_cases = cases.filtered(lambda c: not c.is_closed)
+        Policy = self.env["sat.sla"].sudo()
+        company_ids = open_cases.company_id.ids
+        policies = Policy.browse(
+            batch_read(
+                self.env,
+                ("sat.sla", tuple(company_ids)),
+                lambda: Policy.search([("company_id", "in", company_ids)]).ids,
+            )
+        )
+        running = open_cases.sudo().sla_ids.filtered(lambda s: not s.reached_date)
+        stale = (
+            running
+            if reset
+            else running.filtered(lambda s: not s.sla_id._applies_to(s.case_id))
+        )
+        stale.unlink()
+        pairs = []
+        for case in open_cases:
+            current = case.sudo().sla_ids.sla_id
+            pairs += [
+                (case, sla)
+                for sla in policies
+                if sla not in current and sla._applies_to(case)
+            ]
+        created = Status.create(Status._prepare_values(pairs))
+        created.filtered(lambda s: s.sla_id._is_reached_by(s.case_id))._reach()
+        # A case received long ago is at risk, or late, from its creation on.
+        now = fields.Datetime.now()
+        due = created.filtered(lambda s: not s.reached_date and s.warning_date <= now)
+        if due:
+            Status._check_sla(due.ids)
+
+    @api.model
+    def _follow_stage(self, cases):
+        """A stage change: reached, paused, resumed; dropped when cancelled."""
+        statuses = cases.sudo().sla_ids.filtered(lambda s: not s.reached_date)
+        cancelled = statuses.filtered(lambda s: s.case_id.is_cancel)
+        cancelled.unlink()
+        statuses -= cancelled
+        reached = statuses.filtered(lambda s: s.sla_id._is_reached_by(s.case_id))
+        reached._reach()
+        statuses -= reached
+        paused = statuses.filtered(
+            lambda s: s.case_id.stage_id in s.sla_id.exclude_stage_ids
+        )
+        paused.filtered(lambda s: not s.paused_since)._pause()
+        (statuses - paused).filtered("paused_since")._resume()
+
     # ------------------------------------------------------------------ planning
-    @api.model
-    def _plan(self, calendar, requests):
-        """When ``hours`` working hours after ``start`` end, per ``(start, hours)``.
-
-        Reads the calendar's working intervals (attendances minus leaves and public
-        holidays) once for all the requests instead of once per case."""
-        if not requests:
-            return []
-        first = min(start for start, _hours in requests)
-        # Enough days for the longest request at a short working day (4 h, 5 days a
-        # week) plus a week of holidays; a request beyond them is planned by Odoo.
-        margin = timedelta(
-            days=7 + max(hours for _start, hours in requests) / 4 * 7 / 5
-        )
-        last = max(start for start, _hours in requests) + margin
-        intervals = self._intervals(calendar, first, last)
-        stops = [stop for _start, stop in intervals]
-        results = []
-        for start, hours in requests:
-            start = _aware(start)
-            left = hours
-            for begin, stop in intervals[bisect.bisect_right(stops, start) :]:
-                begin = max(begin, start)
-                span = (stop - begin).total_seconds() / 3600
-                if left <= span:
-                    results.append(_naive(begin + timedelta(hours=left)))
-                    break
-                left -= span
-            else:
-                results.append(
-                    _naive(calendar.plan_hours(hours, start, compute_leaves=True))
-                )
-        return results
-
-    @api.model
-    def _intervals(self, calendar, start, stop):
-        """The working intervals of ``calendar`` (attendances minus leaves and public
-        holidays) over the days from ``start`` to ``stop``."""
-        # Whole days, so that the mails of a batch share one read.
-        first = _aware(start).replace(hour=0, minute=0, second=0, microsecond=0)
-        last = _aware(stop).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        ) + timedelta(days=1)
-        return batch_read(
-            self.env,
-            ("resource.calendar", calendar.id, first, last),
-            lambda: self._read_intervals(calendar, first, last),
-        )
-
-    @api.model
-    def _read_intervals(self, calendar, start, stop):
-        return [
-            (begin, end)
-            for begin, end, _meta in calendar._work_intervals_batch(
-                _aware(start), _aware(stop)
-            )[False]
-        ]
-
     @api.model
     def _prepare_values(self, pairs):
         """Values of the statuses of ``[(case, sla)]``, counted from reception."""
@@ -126,10 +138,10 @@ class SatCaseSla(models.Model):
             requests = []
             for case, sla in group:
                 requests += [
-                    (case.date_received, sla.time),
-                    (case.date_received, sla.time * sla.warning_ratio / 100),
+                    (case.date_received, sla.work_hours),
+                    (case.date_received, sla.work_hours * sla.warning_ratio / 100),
                 ]
-            planned = self._plan(calendar, requests)
+            planned = calendar._sat_plan_hours(requests)
             for index, (case, sla) in enumerate(group):
                 vals_list.append(
                     {
@@ -143,50 +155,20 @@ class SatCaseSla(models.Model):
                 )
         return vals_list
 
-    @api.model
-    def _work_hours(self, calendar, spans):
-        """Working hours of ``calendar`` within each ``(start, end)``, from one read of
-        its working intervals over all the spans."""
-        if not spans:
-            return []
-        intervals = self._intervals(
-            calendar,
-            min(start for start, _end in spans),
-            max(end for _start, end in spans),
-        )
-        stops = [stop for _start, stop in intervals]
-        results = []
-        for start, end in spans:
-            start, end, hours = _aware(start), _aware(end), 0.0
-            for begin, stop in intervals[bisect.bisect_right(stops, start) :]:
-                if begin >= end:
-                    break
-                hours += (min(stop, end) - max(begin, start)).total_seconds() / 3600
-            results.append(hours)
-        return results
-
     # ------------------------------------------------------------------ life cycle
     def _pause(self):
         now = fields.Datetime.now()
         for status in self:
-            calendar = status.sla_id.calendar_id
+            hours, warning_hours = status.sla_id.calendar_id._sat_work_hours(
+                [(now, status.deadline), (now, status.warning_date)]
+            )
             status.write(
                 {
                     "paused_since": now,
-                    "paused_hours": self._hours_between(calendar, now, status.deadline),
-                    "paused_warning_hours": self._hours_between(
-                        calendar, now, status.warning_date
-                    ),
+                    "paused_hours": hours,
+                    "paused_warning_hours": warning_hours,
                 }
             )
-
-    @api.model
-    def _hours_between(self, calendar, start, end):
-        if end <= start:
-            return 0.0
-        return calendar.get_work_hours_count(
-            _aware(start), _aware(end), compute_leaves=True
-        )
 
     def _resume(self):
         now = fields.Datetime.now()
@@ -197,7 +179,7 @@ class SatCaseSla(models.Model):
                     (now, status.paused_hours),
                     (now, status.paused_warning_hours),
                 ]
-            planned = self._plan(calendar, requests)
+            planned = calendar._sat_plan_hours(requests)
             for index, status in enumerate(statuses):
                 status.write(
                     {

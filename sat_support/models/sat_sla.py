@@ -53,7 +53,7 @@ class SatSla(models.Model):
         string="Target Stage",
         help="The SLA is met when the case reaches this stage or a later one.",
     )
-    time = fields.Float(
+    work_hours = fields.Float(
         string="Working Hours", required=True, help="Working hours to reach the target."
     )
     calendar_id = fields.Many2one(
@@ -96,10 +96,10 @@ class SatSla(models.Model):
             return bool(case.date_first_response or case.is_closed)
         return case.stage_id.sequence >= self.stage_id.sequence
 
-    @api.constrains("time", "warning_ratio")
+    @api.constrains("work_hours", "warning_ratio")
     def _check_time(self):
         for sla in self:
-            if sla.time <= 0:
+            if sla.work_hours <= 0:
                 raise ValidationError(
                     self.env._("The SLA %(sla)s needs a positive time.", sla=sla.name)
                 )

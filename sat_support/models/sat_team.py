@@ -1,4 +1,5 @@
 import ast
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -142,6 +143,32 @@ class SatTeam(models.Model):
             )
         )
         return self.member_ids - leaves.resource_id.user_id
+
+    @api.model
+    def _assign(self, requests, next_member=True):
+        """The assignment rule, for every way a case comes in (form, RPC, mail,
+        portal): ``requests`` are ``(category, team, customer, user, is_closed)``
+        of cases, the answer their ``(team, user)``.
+
+        The team is the category's when none is set; an open case without a
+        responsible gets the customer's SAT responsible, else, with
+        ``next_member``, the team's next member by its method (which takes a turn:
+        only when the case is saved, never for a form's proposal)."""
+        answers = []
+        waiting = defaultdict(list)
+        for category, team, customer, user, is_closed in requests:
+            team = team or category.team_id
+            if not user and not is_closed:
+                user = customer.commercial_partner_id.sat_responsible_id
+                if not user and team and next_member:
+                    waiting[team].append(len(answers))
+            answers.append([team, user])
+        for team, indexes in waiting.items():
+            for index, user in zip(
+                indexes, team._next_assignees(len(indexes)), strict=False
+            ):
+                answers[index][1] = user
+        return [tuple(answer) for answer in answers]
 
     def _next_assignees(self, count):
         """Responsibles for ``count`` new cases, by the team's method."""

@@ -162,7 +162,7 @@ class TestSatSlaCronConcurrency(TransactionCase):
                 {
                     "name": "Concurrency SLA",
                     "stage_id": env.ref("sat_support.sat_case_stage_closed").id,
-                    "time": 8,
+                    "work_hours": 8,
                 }
             )
             case = env["sat.case"].create(

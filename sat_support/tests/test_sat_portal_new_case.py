@@ -71,7 +71,7 @@ class TestSatPortalNewCase(HttpCase):
                 "name": "Leaks answered in 4 hours (portal test)",
                 "category_ids": [Command.set(cls.category.ids)],
                 "target": "first_response",
-                "time": 4,
+                "work_hours": 4,
             }
         )
 

@@ -102,7 +102,7 @@ class TestSatRights(SatCommon):
         policy = self.env["sat.sla"].create(
             {
                 "name": "Solved within a day",
-                "time": 8,
+                "work_hours": 8,
                 "team_ids": self.team_2.ids,
                 "stage_id": self.stage_closed.id,
             }

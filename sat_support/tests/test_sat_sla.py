@@ -22,7 +22,7 @@ class SatSlaCommon(SatCommon):
             {
                 "name": "Solve in 8 hours",
                 "stage_id": cls.stage_closed.id,
-                "time": 8,
+                "work_hours": 8,
                 "calendar_id": cls.calendar.id,
                 "warning_ratio": 75,
                 "team_ids": [Command.set(cls.team.ids)],
@@ -90,7 +90,7 @@ class TestSatSla(SatSlaCommon):
             {
                 "name": "Warranty only",
                 "stage_id": self.stage_diagnosis.id,
-                "time": 2,
+                "work_hours": 2,
                 "calendar_id": self.calendar.id,
                 "case_type": "warranty",
                 "priority": "1",
@@ -160,7 +160,7 @@ class TestSatSla(SatSlaCommon):
             {
                 "name": "Answer in 2 hours",
                 "target": "first_response",
-                "time": 2,
+                "work_hours": 2,
                 "calendar_id": self.calendar.id,
                 "team_ids": [Command.set(self.team.ids)],
             }
@@ -226,7 +226,7 @@ class TestSatSla(SatSlaCommon):
     def test_stage_target_needs_a_stage(self):
         with self.assertRaisesRegex(ValidationError, "needs the stage"):
             self.env["sat.sla"].create(
-                {"name": "No target", "time": 2, "calendar_id": self.calendar.id}
+                {"name": "No target", "work_hours": 2, "calendar_id": self.calendar.id}
             )
 
     def test_reached_late_is_breached(self):
@@ -240,7 +240,7 @@ class TestSatSla(SatSlaCommon):
             {
                 "name": "Urgent: 2 hours",
                 "stage_id": self.stage_closed.id,
-                "time": 2,
+                "work_hours": 2,
                 "priority": "2",
                 "calendar_id": self.calendar.id,
             }
