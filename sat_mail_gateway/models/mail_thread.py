@@ -22,12 +22,6 @@ class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
 
     @api.model
-    def message_parse(self, message, save_original=False):
-        msg_dict = super().message_parse(message, save_original=save_original)
-        msg_dict["sat_auto_submitted"] = self._sat_is_automatic(message)
-        return msg_dict
-
-    @api.model
     def _sat_is_automatic(self, message):
         """Mails no person wrote: auto-replies, bounces, lists and newsletters."""
         auto_submitted = (message.get("Auto-Submitted") or "no").strip().lower()
@@ -50,9 +44,8 @@ class MailThread(models.AbstractModel):
         """Automatic mails (vacation replies, bounces, lists) never open a support
         case: a reply to an acknowledgement would open a case, acknowledged again, and
         so on. They still land in the thread of a case they answer."""
-        # Not a message value: message_post refuses unknown keys.
-        auto_submitted = message_dict.pop("sat_auto_submitted", False)
-        if auto_submitted:
+        automatic = self._sat_is_automatic(message)
+        if automatic:
             kept = [route for route in routes if route[0] != "sat.case" or route[1]]
             if len(kept) != len(routes):
                 _logger.info(
@@ -64,7 +57,7 @@ class MailThread(models.AbstractModel):
                 return False
             routes = kept
         return super(
-            MailThread, self.with_context(sat_auto_submitted=auto_submitted)
+            MailThread, self.with_context(sat_received_automatic=automatic)
         )._message_route_process(message, message_dict, routes)
 
     @api.model

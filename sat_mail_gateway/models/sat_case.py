@@ -74,7 +74,7 @@ class SatCase(models.Model):
         if self._sat_mailbox_server():
             self._sat_register_message(msg_dict)
         self._sat_limit_attachments(msg_dict)
-        if not self.env.context.get("sat_auto_submitted"):
+        if not self.env.context.get("sat_received_automatic"):
             self._sat_move_on_customer_reply()
         return super().message_update(msg_dict, update_vals=update_vals)
 
@@ -218,7 +218,7 @@ class SatCase(models.Model):
         headers = super()._notify_by_email_get_headers(headers=headers)
         # Mails sent by the system (acknowledgement, stage changes) say so, so that
         # the customer's auto-responder does not answer them.
-        if self.env.context.get("sat_automatic_mail"):
+        if self.env.context.get("sat_sending_automatic"):
             headers["Auto-Submitted"] = "auto-generated"
         return headers
 
@@ -273,5 +273,5 @@ class SatCase(models.Model):
 
     def _message_track_post_template(self, changes):
         return super(
-            SatCase, self.with_context(sat_automatic_mail=True)
+            SatCase, self.with_context(sat_sending_automatic=True)
         )._message_track_post_template(changes)

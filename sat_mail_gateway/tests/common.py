@@ -115,3 +115,53 @@ class SatMailGatewayCase(TransactionCase):
         return self.env["sat.case"].search(
             [("partner_id", "=", partner.id)], order="id"
         )
+
+
+class SatMailRoutingCase(TransactionCase):
+    """The gateway's routing without a mail server: a mail is handed to the customer
+    mailbox's processing (``fetchmail.server._sat_process_raw``), as the fetch does
+    once it has read it. Fast; the Dovecot tests cover the reading itself."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.responsible = new_test_user(
+            cls.env,
+            "routing_resp",
+            groups="sat_support.group_sat_user",
+            email="resp@ourcompany.example",
+        )
+        cls.acme = cls._mailbox_customer("ACME Coffee", "sat.acme")
+        cls.acme.sat_responsible_id = cls.responsible
+        cls.bolt = cls._mailbox_customer("Bolt Bars", "sat.bolt")
+        cls.known = cls.env["res.partner"].create(
+            {"name": "Ana Known", "email": "ana@acme.example", "parent_id": cls.acme.id}
+        )
+
+    @classmethod
+    def _mailbox_customer(cls, name, login):
+        # Never connected to: the mails are handed over, not fetched.
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "sat_mailbox_email": f"{login}@support.example",
+                "sat_imap_host": "127.0.0.1",
+                "sat_imap_port": 1,
+                "sat_imap_security": "none",
+                "sat_imap_user": login,
+                "sat_imap_password": "unused",
+                "sat_smtp_host": "127.0.0.1",
+                "sat_smtp_port": 1,
+                "sat_smtp_encryption": "none",
+            }
+        )
+
+    def _receive(self, customer, sender, subject, body="", **options):
+        """The mail as ``customer``'s mailbox would take it; the case it reached."""
+        raw = make_mail(
+            sender, customer.sat_mailbox_email, subject, body or subject, **options
+        )
+        server = customer.sat_fetchmail_server_id
+        case_id = server._sat_process_raw(raw)
+        return self.env["sat.case"].browse(case_id)

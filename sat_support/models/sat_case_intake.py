@@ -509,7 +509,7 @@ class SatCase(models.Model):
         reporters = (self | duplicates).reporter_id.filtered("email")
         if not reporters or (self.team_id and not self.team_id.notify_customer):
             return
-        self.with_context(sat_automatic_mail=True).message_post(
+        self.with_context(sat_sending_automatic=True).message_post(
             body=self.env._(
                 "Your requests %(cases)s are about the same matter as %(case)s: we "
                 "handle them together in %(case)s, which you can answer.",

@@ -1,0 +1,80 @@
+from odoo.tests import new_test_user, tagged
+
+from .common import SatMailRoutingCase
+
+
+@tagged("post_install", "-at_install")
+class TestSatMailRouting(SatMailRoutingCase):
+    """Whose case a mail becomes, and when it answers one, with no mail server."""
+
+    def test_known_contact_stranger_and_portal_contact(self):
+        portal = new_test_user(
+            self.env,
+            "acme_portal",
+            groups="base.group_portal",
+            email="pablo@acme.example",
+        )
+        portal.partner_id.parent_id = self.acme
+        cases = [
+            self._receive(self.acme, "Ana Known <ana@acme.example>", "Grinder noise"),
+            self._receive(self.acme, "New Person <new@elsewhere.example>", "No heat"),
+            self._receive(self.acme, "Pablo <pablo@acme.example>", "Leaks"),
+        ]
+        for case in cases:
+            self.assertEqual(case.partner_id, self.acme, case.name)
+            self.assertEqual(case.user_id, self.responsible, case.name)
+        self.assertEqual(cases[0].reporter_id, self.known)
+        self.assertEqual(cases[1].reporter_id.parent_id, self.acme)
+        self.assertEqual(cases[1].reporter_id.email, "new@elsewhere.example")
+        self.assertEqual(cases[2].reporter_id, portal.partner_id)
+
+    def test_answers_join_their_case_of_the_same_customer_only(self):
+        case = self._receive(self.acme, "Ana Known <ana@acme.example>", "Pump broken")
+        first = case.message_ids.filtered(lambda m: m.message_type == "email")
+        by_reference = self._receive(
+            self.acme,
+            "Ana Known <ana@acme.example>",
+            "Re: Pump broken",
+            headers={"In-Reply-To": first.message_id, "References": first.message_id},
+        )
+        by_subject = self._receive(
+            self.acme, "Ana Known <ana@acme.example>", f"About {case.reference}"
+        )
+        self.assertEqual(by_reference, case)
+        self.assertEqual(by_subject, case)
+        # Bolt's mailbox never reaches an ACME case, whatever the mail names.
+        elsewhere = self._receive(
+            self.bolt,
+            "Ana Known <ana@acme.example>",
+            f"Re: {case.reference}",
+            headers={"In-Reply-To": first.message_id, "References": first.message_id},
+        )
+        self.assertNotEqual(elsewhere, case)
+        self.assertEqual(elsewhere.partner_id, self.bolt)
+
+    def test_automatic_mails_open_no_case(self):
+        Case = self.env["sat.case"]
+        before = Case.search_count([])
+        for headers in (
+            {"Auto-Submitted": "auto-replied"},
+            {"Precedence": "bulk"},
+            {"List-Id": "<news.acme.example>"},
+        ):
+            self._receive(
+                self.acme,
+                "Robot <robot@acme.example>",
+                "Out of office",
+                headers=headers,
+            )
+        self._receive(self.acme, "MAILER-DAEMON <mailer-daemon@acme.example>", "Hi")
+        self._receive(self.acme, "Ana <ana@acme.example>", "Undeliverable: your mail")
+        self.assertEqual(Case.search_count([]), before)
+
+    def test_same_mail_twice_is_one_case(self):
+        Case = self.env["sat.case"]
+        before = Case.search_count([])
+        options = {"message_id": "<same-mail@acme.example>"}
+        self._receive(self.acme, "Ana <ana@acme.example>", "Twice", **options)
+        again = self._receive(self.acme, "Ana <ana@acme.example>", "Twice", **options)
+        self.assertFalse(again, "Odoo knows the Message-Id: nothing is done")
+        self.assertEqual(Case.search_count([]), before + 1)
