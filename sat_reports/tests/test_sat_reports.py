@@ -430,6 +430,18 @@ class TestSatReports(SatReportsCommon):
         )
         with self.assertRaises(AccessError):
             self.env["sat.product.failure.report"].with_user(self.sat_user).search([])
+        # The figures of exactly the cases the user sees in the list: one pattern.
+        followed = self._create_case(team_id=self.team_2.id)
+        followed.message_subscribe(partner_ids=self.sat_user.partner_id.ids)
+        unassigned = self._create_case(team_id=False)
+        seen = self.env["sat.case"].with_user(self.sat_user).search([])
+        self.assertIn(followed, seen)
+        self.assertIn(unassigned, seen)
+        self.assertNotIn(case_team_2, seen)
+        self.assertEqual(
+            Report.with_user(self.sat_user).search([]).case_id,
+            seen & Report.search([]).case_id,
+        )
         open_for_user = Report.with_user(self.sat_user).search_count(
             [("is_closed", "=", False)]
         )
