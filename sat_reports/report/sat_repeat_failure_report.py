@@ -1,3 +1,5 @@
+import pytz
+
 from odoo import fields, models
 from odoo.tools import SQL
 
@@ -71,8 +73,9 @@ class SatRepeatFailureReport(models.Model):
                    sc.date_received::date - sc.previous_date_received::date
                        AS days_between,
                    1 AS repeat_count,
-                   COALESCE(sc.date_received::date BETWEEN lot.sat_warranty_start
-                                                      AND lot.sat_warranty_end,
+                   COALESCE((sc.date_received AT TIME ZONE 'UTC'
+                                 AT TIME ZONE %(tz)s)::date
+                                BETWEEN lot.sat_warranty_start AND lot.sat_warranty_end,
                             FALSE) AS under_warranty
               FROM serial_cases sc
               JOIN res_company company ON company.id = sc.company_id
@@ -80,5 +83,11 @@ class SatRepeatFailureReport(models.Model):
              WHERE sc.previous_case_id IS NOT NULL
                AND sc.date_received::date - sc.previous_date_received::date
                    <= company.sat_repeat_window_days
-            """
+            """,
+            # The warranty's day as the cases' own (stock_lot.warranty_day).
+            tz=self._get_tz(),
         )
+
+    def _get_tz(self):
+        tz = self.env.context.get("tz") or self.env.user.tz
+        return tz if tz in pytz.all_timezones_set else "UTC"

@@ -6,7 +6,7 @@ from odoo.tools.mail import email_split_and_format, parse_contact_from_email
 from odoo.tools.misc import format_date
 
 from .sat_case_classifier_term import clean_body
-from .stock_lot import warranty_covered
+from .stock_lot import warranty_covered, warranty_day
 
 # What a serial number looks like when a customer writes it: letters and digits with
 # dashes or slashes, at least one digit (X200-2026-0005, SN12345).
@@ -127,8 +127,8 @@ class SatCase(models.Model):
             lot = self._find_customer_serial(company, facts)
             if lot:
                 result.update(lot_id=lot["id"], product_id=lot["product_id"])
-                day = fields.Date.to_date(vals.get("date_received")) or (
-                    fields.Date.context_today(self)
+                day = warranty_day(
+                    self, fields.Datetime.to_datetime(vals.get("date_received"))
                 )
                 if "case_type" not in vals:
                     covered = warranty_covered(
@@ -381,8 +381,9 @@ class SatCase(models.Model):
         self.ensure_one()
         if not self.lot_id:
             return None
-        day = fields.Date.to_date(self.date_received or fields.Date.today())
-        return self.lot_id.sudo()._sat_is_covered(day)
+        return self.lot_id.sudo()._sat_is_covered(
+            warranty_day(self, self.date_received)
+        )
 
     @api.model
     def _propose_case_type(self, covered):
@@ -544,7 +545,7 @@ class SatCase(models.Model):
         for product, lot, _date in groups:
             if lot:
                 end = lot.sat_warranty_end
-                covered = lot._sat_is_covered(fields.Date.context_today(self))
+                covered = lot._sat_is_covered(warranty_day(self))
                 label = f"{product.display_name} — {lot.name}"
                 if covered:
                     label += " · " + self.env._(
@@ -575,7 +576,11 @@ class SatCase(models.Model):
         if lot:
             values.update(
                 self._propose_case_type(
-                    lot._sat_is_covered(fields.Date.to_date(values["date_received"]))
+                    lot._sat_is_covered(
+                        warranty_day(
+                            self, fields.Datetime.to_datetime(values["date_received"])
+                        )
+                    )
                 )
             )
         reporter = self.env["res.partner"].browse(values["reporter_id"])

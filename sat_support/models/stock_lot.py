@@ -3,6 +3,13 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 
 
+def warranty_day(record, moment=None):
+    """The day a moment counts as for a warranty (a delivery, a case received): its
+    date in the user's time zone, as Odoo dates a day, so that a unit delivered and
+    a case received on the same day agree whoever looks."""
+    return fields.Date.context_today(record, moment)
+
+
 def warranty_covered(start, end, day):
     """True under warranty on ``day``, False expired, None when unknown (no delivery
     known, or a product without warranty)."""

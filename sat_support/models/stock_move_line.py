@@ -1,5 +1,7 @@
 from odoo import models
 
+from .stock_lot import warranty_day
+
 
 class StockMoveLine(models.Model):
     _inherit = "stock.move.line"
@@ -15,6 +17,8 @@ class StockMoveLine(models.Model):
                 and line.location_dest_id.usage == "customer"
             )
         )
-        for day, lines in delivered.grouped(lambda line: line.date.date()).items():
+        for day, lines in delivered.grouped(
+            lambda line: warranty_day(line, line.date)
+        ).items():
             lines.lot_id.sat_warranty_start = day
         return res

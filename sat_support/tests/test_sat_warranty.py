@@ -1,5 +1,7 @@
 from datetime import date, datetime
 
+from freezegun import freeze_time
+
 from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
@@ -37,6 +39,23 @@ class TestSatWarranty(SatCommon):
         self.assertFalse(self.lot_grinder.sat_warranty_end, "a grinder: no warranty")
         self.grinder.sat_warranty_months = 6
         self.assertEqual(self.lot_grinder.sat_warranty_end, date(2026, 8, 31))
+
+    def test_warranty_days_are_the_users_days(self):
+        """A delivery and a case are dated in the user's time zone alike: in
+        Auckland, 12:30 UTC on 1 March is already 2 March."""
+        self.env.user.tz = self.sat_user.tz = "Pacific/Auckland"
+        with freeze_time("2026-03-01 12:30:00"):
+            self._deliver(self.lot, self.customer)
+            self.assertEqual(self.lot.sat_warranty_start, date(2026, 3, 2))
+            case = self._create_case(lot_id=self.lot.id, product_id=self.machine.id)
+            self.assertEqual(case.warranty_status, "covered")
+        # The last day covered of the old serial is 14 January, local time.
+        late = self._create_case(
+            lot_id=self.expired_lot.id,
+            product_id=self.machine.id,
+            date_received=datetime(2026, 1, 14, 12, 0),  # 15 January in Auckland
+        )
+        self.assertEqual(late.with_user(self.sat_user).warranty_status, "expired")
 
     def test_covered_then_expired_at_the_boundary_day(self):
         # 24 months from 2024-01-15: the last day covered is 2026-01-14.
