@@ -1,3 +1,4 @@
+from . import base
 from . import sat_mail_gateway_message
 from . import sat_mail_gateway_failure
 from . import fetchmail_server

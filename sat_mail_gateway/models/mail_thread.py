@@ -5,6 +5,8 @@ from odoo import api, models
 from odoo.tools import email_normalize
 from odoo.tools.mail import unfold_references
 
+from odoo.addons.sat_support.batch_reads import batch_read
+
 _logger = logging.getLogger(__name__)
 
 AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
@@ -85,7 +87,7 @@ class MailThread(models.AbstractModel):
                 thread_id=thread_id,
                 custom_values=custom_values,
             )
-        self._routing_reset_bounce(message, message_dict)
+        self._sat_reset_bounce(message, message_dict)
         case = self._sat_answered_case(message_dict, account)
         if case:
             # Odoo's rule: the author of an answer is found among the case's people.
@@ -97,10 +99,52 @@ class MailThread(models.AbstractModel):
             # Odoo's rule: no thread found for the reference, no parent.
             message_dict.pop("parent_id", None)
             case = case._sat_case_from_subject(message_dict.get("subject"), account)
-        user = self._mail_find_user_for_gateway(message_dict["email_from"])
+        user = self.env["res.users"].browse(
+            batch_read(
+                self.env,
+                ("res.users", email_normalize(message_dict["email_from"] or "")),
+                lambda: (
+                    self._mail_find_user_for_gateway(message_dict["email_from"]).ids
+                ),
+            )
+        )
         return [
             ("sat.case", case.id or 0, custom_values, user.id or self.env.uid, None)
         ]
+
+    @api.model
+    def _sat_reset_bounce(self, message, message_dict):
+        """Odoo's reset of the bounce counters of the sender (a mail came from that
+        address, so it works), for the few addresses that bounced: which ones is
+        read once per group of mails, not searched for every mail."""
+        sender = email_normalize(message_dict.get("email_from") or "")
+        if sender and sender in batch_read(
+            self.env, "sat.bounced_emails", self._sat_bounced_emails
+        ):
+            self._routing_reset_bounce(message, {**message_dict, "email_from": sender})
+
+    @api.model
+    def _sat_bounced_emails(self):
+        models = (
+            self.env["ir.model"]
+            .sudo()
+            .search(
+                [
+                    ("is_mail_blacklist", "=", True),
+                    ("model", "!=", "mail.thread.blacklist"),
+                ]
+            )
+        )
+        return {
+            email
+            for model in models
+            if model.model in self.env
+            for email in self.env[model.model]
+            .sudo()
+            .search_fetch([("message_bounce", ">", 0)], ["email_normalized"])
+            .mapped("email_normalized")
+            if email
+        }
 
     @api.model
     def _detect_loop_sender(self, message, message_dict, routes):

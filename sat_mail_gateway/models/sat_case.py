@@ -196,22 +196,52 @@ class SatCase(models.Model):
             )
         return reply_to
 
+    def _sat_sender_values(self):
+        """The mailbox customer's support address and SMTP server, for what leaves
+        about this case; empty for a case answered at the company's address."""
+        account = self._sat_mailbox() if len(self) == 1 else None
+        if not account:
+            return {}
+        sender = tools.formataddr((account.name, account.sat_mailbox_email))
+        return {
+            "email_from": sender,
+            "reply_to": sender,
+            "mail_server_id": account.sat_mail_server_id.id,
+        }
+
+    def _message_create(self, values_list):
+        """The case's own messages (answers, notices, acknowledgements) are written
+        from the support address and its server from the start: their mails inherit
+        both, instead of rewriting each message as its mail is made."""
+        sender = self._sat_sender_values()
+        if sender:
+            values_list = [
+                {**values, **sender}
+                if values.get("message_type") != "email"
+                else values
+                for values in values_list
+            ]
+        return super()._message_create(values_list)
+
     def _notify_by_email_get_base_mail_values(self, message, additional_values=None):
         values = super()._notify_by_email_get_base_mail_values(
             message, additional_values=additional_values
         )
-        if len(self) == 1:
-            account = self._sat_mailbox()
-            if account:
-                values.update(
-                    mail_server_id=account.sat_mail_server_id.id,
-                    email_from=tools.formataddr(
-                        (account.name, account.sat_mailbox_email)
-                    ),
-                    reply_to=tools.formataddr(
-                        (account.name, account.sat_mailbox_email)
-                    ),
-                )
+        sender = self._sat_sender_values()
+        # Only what the message does not say already: a mail writes what it is
+        # given on its message (mail.mail inherits mail.message).
+        message_values = {
+            "email_from": message.email_from,
+            "reply_to": message.reply_to,
+            "mail_server_id": message.mail_server_id.id,
+        }
+        values.update(
+            {
+                key: value
+                for key, value in sender.items()
+                if message_values[key] != value
+            }
+        )
         return values
 
     def _notify_by_email_get_headers(self, headers=None):

@@ -27,6 +27,19 @@ class TestSatMailRouting(SatMailRoutingCase):
         self.assertEqual(cases[1].reporter_id.parent_id, self.acme)
         self.assertEqual(cases[1].reporter_id.email, "new@elsewhere.example")
         self.assertEqual(cases[2].reporter_id, portal.partner_id)
+        # The customer's mail keeps its sender; what the case sends is written from
+        # the support address, through the customer's server.
+        self.env.cr.precommit.run()
+        received = cases[0].message_ids.filtered(lambda m: m.message_type == "email")
+        self.assertEqual(received.email_from, '"Ana Known" <ana@acme.example>')
+        sent = self.env["mail.mail"].search(
+            [("model", "=", "sat.case"), ("res_id", "=", cases[0].id)]
+        )
+        self.assertTrue(sent)
+        self.assertEqual(
+            set(sent.mapped("email_from")), {'"ACME Coffee" <sat.acme@support.example>'}
+        )
+        self.assertEqual(sent.mail_server_id, self.acme.sat_mail_server_id)
 
     def test_answers_join_their_case_of_the_same_customer_only(self):
         case = self._receive(self.acme, "Ana Known <ana@acme.example>", "Pump broken")
@@ -78,3 +91,18 @@ class TestSatMailRouting(SatMailRoutingCase):
         again = self._receive(self.acme, "Ana <ana@acme.example>", "Twice", **options)
         self.assertFalse(again, "Odoo knows the Message-Id: nothing is done")
         self.assertEqual(Case.search_count([]), before + 1)
+
+    def test_a_mail_from_a_bounced_address_resets_its_bounces(self):
+        """The address works again: its bounce count, which Odoo uses to stop
+        writing to it, starts over (whatever name the mail shows)."""
+        self.known.message_bounce = 3
+        other = self.env["res.partner"].create(
+            {
+                "name": "Still Bouncing",
+                "email": "gone@acme.example",
+                "message_bounce": 2,
+            }
+        )
+        self._receive(self.acme, "Ana Known <ana@acme.example>", "I am back")
+        self.assertEqual(self.known.message_bounce, 0)
+        self.assertEqual(other.message_bounce, 2)
