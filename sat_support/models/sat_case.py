@@ -857,10 +857,16 @@ class SatCase(models.Model):
             ]
         )
         for case, (team, user) in zip(self, answers, strict=True):
-            if (team, user) != (case.team_id, case.user_id):
-                changes[team, user] |= case
-        for (team, user), cases in changes.items():
-            cases.write({"team_id": team.id, "user_id": user.id})
+            # Only what changes: a team written again would apply the SLA again.
+            values = {}
+            if team != case.team_id:
+                values["team_id"] = team.id
+            if user != case.user_id:
+                values["user_id"] = user.id
+            if values:
+                changes[tuple(values.items())] |= case
+        for values, cases in changes.items():
+            cases.write(dict(values))
 
     # ------------------------------------------------------------------ actions
     def _move_to_stage(self, domain, missing_message):
