@@ -667,6 +667,24 @@ class TestSatReportExport(SatReportsCommon):
         self.assertEqual(defaults["case_ids"], [Command.set(selection.ids)])
         book = self._export(case_ids=defaults["case_ids"])
         self.assertEqual(book["Cases"].max_row, 3)
+        # The address names the export, not its cases (a selection can be thousands),
+        # and the export is its maker's alone.
+        Wizard = self.env["sat.report.export.wizard"]
+        wizard = Wizard.create(
+            {
+                "date_from": "2026-01-01",
+                "date_to": "2026-12-31",
+                "case_ids": [Command.set(selection.ids)],
+            }
+        )
+        url = wizard.action_export()["url"]
+        self.assertEqual(url, f"/sat_reports/export?export_id={wizard.id}")
+        with self.assertRaisesRegex(UserError, "no longer available"):
+            Wizard.with_user(self.sat_manager)._new_from_params(
+                {"export_id": wizard.id}
+            )
+        with self.assertRaisesRegex(UserError, "not valid"):
+            Wizard._new_from_params({"export_id": "1 OR 1"})
 
     def test_empty_period_and_bad_input(self):
         with self.assertRaisesRegex(UserError, "No support case"):

@@ -182,7 +182,10 @@ class SatReportExportWizard(models.TransientModel):
 
     def _get_export_params(self):
         """The wizard's choices, enough to build the workbook again anywhere: the
-        replica may not have the wizard's row yet."""
+        replica may not have the wizard's row yet. A selection of cases (thousands
+        of ids, too many for an address) is named by the export that holds it."""
+        if self.case_ids:
+            return {"export_id": self.id}
         return {
             "date_from": fields.Date.to_string(self.date_from),
             "date_to": fields.Date.to_string(self.date_to),
@@ -194,6 +197,9 @@ class SatReportExportWizard(models.TransientModel):
 
     @api.model
     def _new_from_params(self, params):
+        if params.get("export_id"):
+            return self._get_saved_export(params["export_id"])
+
         def ids(name):
             values = [value for value in (params.get(name) or "").split(",") if value]
             if not all(value.isdigit() for value in values):
@@ -225,6 +231,26 @@ class SatReportExportWizard(models.TransientModel):
         if not (wizard.date_from and wizard.date_to):
             raise UserError(self.env._("Choose the period to export."))
         wizard._check_period()
+        return wizard
+
+    @api.model
+    def _get_saved_export(self, export_id):
+        """The user's own export, with its selection of cases. Not on the read
+        replica yet (just saved on the primary), it is asked for with a row lock:
+        a write, which a read-only cursor refuses, and Odoo then answers the request
+        again on the primary."""
+        if not str(export_id).isdigit():
+            raise UserError(self.env._("This export's address is not valid."))
+        wizard = self.search([("id", "=", int(export_id))])
+        if not wizard and self.env.cr.readonly:
+            self.env.cr.execute(
+                "SELECT id FROM sat_report_export_wizard WHERE id = %s FOR UPDATE",
+                [int(export_id)],
+            )
+        if not wizard:
+            raise UserError(
+                self.env._("This export is no longer available: export again.")
+            )
         return wizard
 
     def _get_export_filename(self):
