@@ -467,11 +467,34 @@ class SatCase(models.Model):
                 )
 
     # ------------------------------------------------------------------ CRUD
+    @api.model
+    def _next_reference(self, company):
+        """Odoo's next_by_code, with the company's sequence found once per group of
+        mails."""
+        Sequence = self.env["ir.sequence"].with_company(company)
+        Sequence.browse().check_access("read")
+        sequence = Sequence.browse(
+            batch_read(
+                self.env,
+                ("ir.sequence", "sat.case", company.id),
+                lambda: (
+                    Sequence.search(
+                        [
+                            ("code", "=", "sat.case"),
+                            ("company_id", "in", [company.id, False]),
+                        ],
+                        order="company_id",
+                        limit=1,
+                    ).ids
+                ),
+            )
+        )
+        return sequence._next() if sequence else "/"
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             self._check_user_values(vals)
-        sequence = self.env["ir.sequence"]
         default_stage = self._default_stage_id()
         for vals in vals_list:
             # Explicit, so that the first stage's mail (the acknowledgement) is sent.
@@ -481,9 +504,7 @@ class SatCase(models.Model):
                     self.env["res.company"].browse(vals.get("company_id"))
                     or self.env.company
                 )
-                vals["reference"] = (
-                    sequence.with_company(company).next_by_code("sat.case") or "/"
-                )
+                vals["reference"] = self._next_reference(company)
         self._assign_values(vals_list)
         cases = super().create(vals_list)
         # Subscribed with the responsible by Odoo's creation (see
@@ -630,7 +651,8 @@ class SatCase(models.Model):
         if (
             not self.date_first_response
             and message.message_type == "comment"
-            and message.subtype_id == self.env.ref("mail.mt_comment")
+            and message.subtype_id.id
+            == self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
             and message.author_id.user_ids.filtered(lambda user: not user.share)
         ):
             # The SLA statuses follow the write.
@@ -687,13 +709,20 @@ class SatCase(models.Model):
                     )
         return rating
 
+    def _subtype(self, xmlid):
+        # Not env.ref, which checks in the database that the record exists, for
+        # every case a group of mails creates.
+        return self.env["mail.message.subtype"].browse(
+            self.env["ir.model.data"]._xmlid_to_res_id(xmlid)
+        )
+
     def _creation_subtype(self):
-        return self.env.ref("sat_support.mt_case_new")
+        return self._subtype("sat_support.mt_case_new")
 
     def _track_subtype(self, init_values):
         self.ensure_one()
         if "stage_id" in init_values:
-            return self.env.ref("sat_support.mt_case_stage")
+            return self._subtype("sat_support.mt_case_stage")
         return super()._track_subtype(init_values)
 
     @api.model
