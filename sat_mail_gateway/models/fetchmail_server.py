@@ -114,6 +114,11 @@ class FetchmailServer(models.Model):
         "and a person is told after a few.",
     )
 
+    # What the last fetch did, shown on the customer's form.
+    sat_last_fetch_date = fields.Datetime(string="Last Fetch", readonly=True)
+    sat_last_fetch_count = fields.Integer(string="Mails Fetched", readonly=True)
+    sat_last_fetch_error = fields.Text(string="Last Error", readonly=True)
+
     def connect(self, allow_archived=False):
         """Customer mailboxes connect with a timeout: Odoo's IMAP connection has none,
         and one silent customer server would hold the whole fetch. The connection
@@ -439,15 +444,13 @@ class FetchmailServer(models.Model):
         minutes = self._sat_param("fetch_minutes", 5) * 2 ** min(
             max(failures - 1, 0), 5
         )
+        # On the server's row, which this worker holds: the customer's row is
+        # written by answers and notifications at the same time.
         self.sudo().write(
             {
                 "sat_next_fetch": fields.Datetime.now()
                 + timedelta(minutes=0 if more and reachable else minutes),
                 "sat_failure_count": failures,
-            }
-        )
-        self.sat_partner_id.sudo().write(
-            {
                 "sat_last_fetch_date": fields.Datetime.now(),
                 "sat_last_fetch_count": count,
                 "sat_last_fetch_error": "\n".join(errors) or False,

@@ -77,15 +77,18 @@ class ResPartner(models.Model):
     sat_mail_server_id = fields.Many2one(
         "ir.mail_server", string="Outgoing Server", readonly=True, groups=SYSTEM
     )
-    # What the last fetch did.
+    # What the last fetch did: kept on the server, whose row the fetch holds.
     sat_last_fetch_date = fields.Datetime(
-        string="Last Fetch", readonly=True, groups="sat_support.group_sat_manager"
+        related="sat_fetchmail_server_id.sat_last_fetch_date",
+        groups="sat_support.group_sat_manager",
     )
     sat_last_fetch_count = fields.Integer(
-        string="Mails Fetched", readonly=True, groups="sat_support.group_sat_manager"
+        related="sat_fetchmail_server_id.sat_last_fetch_count",
+        groups="sat_support.group_sat_manager",
     )
     sat_last_fetch_error = fields.Text(
-        string="Last Error", readonly=True, groups="sat_support.group_sat_manager"
+        related="sat_fetchmail_server_id.sat_last_fetch_error",
+        groups="sat_support.group_sat_manager",
     )
 
     @api.constrains("sat_mailbox_email")
@@ -278,16 +281,15 @@ class ResPartner(models.Model):
         if not server:
             raise UserError(self.env._("Fill in the IMAP settings and save first."))
         server.fetch_mail()
-        self.invalidate_recordset(["sat_last_fetch_count", "sat_last_fetch_error"])
-        partner = self.sudo()
-        if partner.sat_last_fetch_error:
-            return self._sat_notify(partner.sat_last_fetch_error, kind="warning")
+        server.invalidate_recordset(["sat_last_fetch_count", "sat_last_fetch_error"])
+        if server.sat_last_fetch_error:
+            return self._sat_notify(server.sat_last_fetch_error, kind="warning")
         return self._sat_notify(
             self.env._(
                 "Mails fetched: %(count)s. Each became a case or joined its thread.",
-                count=partner.sat_last_fetch_count,
+                count=server.sat_last_fetch_count,
             )
-            if partner.sat_last_fetch_count
+            if server.sat_last_fetch_count
             else self.env._("No new mail in the mailbox.")
         )
 

@@ -92,6 +92,29 @@ class TestSatMailGatewayRace(TransactionCase):
             cases = env["sat.case"].search([("partner_id", "=", self.ids["account"])])
             self.assertEqual(cases.mapped("name"), ["Same mail twice"])
 
+    def test_a_fetch_does_not_wait_for_the_customers_row(self):
+        """The fetch records what it did on the server's row, which it holds: an
+        answer or an edit of the customer, holding the customer's row, makes it
+        wait for nothing."""
+        with (
+            self.registry.cursor() as cr_a,
+            self.registry.cursor() as cr_b,
+        ):
+            cr_a.execute(
+                "SELECT id FROM res_partner WHERE id = %s FOR UPDATE",
+                [self.ids["account"]],
+            )
+            cr_b.execute("SET LOCAL lock_timeout = '2s'")
+            env = api.Environment(cr_b, SUPERUSER_ID, {})
+            env["fetchmail.server"].browse(self.ids["server"])._sat_record_fetch(3, [])
+            cr_a.rollback()
+        with self.registry.cursor() as cr:
+            account = api.Environment(cr, SUPERUSER_ID, {})["res.partner"].browse(
+                self.ids["account"]
+            )
+            self.assertEqual(account.sat_last_fetch_count, 3)
+            self.assertTrue(account.sat_last_fetch_date)
+
 
 @tagged("post_install", "-at_install")
 class TestSatMailboxWorkers(TransactionCase):
