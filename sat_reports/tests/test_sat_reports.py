@@ -391,19 +391,32 @@ class TestSatReports(SatReportsCommon):
             ["Product Defect", "Billing Incident", "No category"],
         )
 
-    def test_pareto_of_a_period(self):
-        # One click from the menu: the cumulative curve of the filtered cases, most
-        # frequent category first.
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "sat_reports.sat_case_report_action_pareto"
+    def test_pareto_of_a_period_is_the_views_query(self):
+        """The workbook's Pareto for a period comes from the same query as the
+        list and the graph: all time, the same rows; a period, its own cases."""
+        Pareto = self.env["sat.category.pareto.report"]
+        rows = Pareto.search([("company_id", "=", self.company_2.id)])
+        company = [("company_id", "=", self.company_2.id), ("is_cancel", "=", False)]
+        self.assertEqual(
+            Pareto._get_rows(company),
+            [
+                (
+                    row.category_name,
+                    row.case_count,
+                    row.share / 100,
+                    row.cumulative_share / 100,
+                )
+                for row in rows
+            ],
         )
-        view_id, kind = action["views"][0]
-        self.assertEqual(kind, "graph")
-        arch = self.env["sat.case.report"].get_views([(view_id, "graph")])["views"][
-            "graph"
-        ]["arch"]
-        self.assertIn('cumulated="1"', arch)
-        self.assertIn('order="desc"', arch)
+        march = Pareto._get_rows(
+            [
+                *company,
+                ("date_received", ">=", "2026-03-01"),
+                ("date_received", "<", "2026-04-01"),
+            ]
+        )
+        self.assertEqual(march, [("Product Defect", 1, 1.0, 1.0)])
 
     def test_access(self):
         case_team = self._create_case(team_id=self.team.id)

@@ -147,16 +147,6 @@ class SatReportExportWizard(models.TransientModel):
             rows.append((label, [value or 0 for value in figures]))
         return rows
 
-    def _get_pareto(self, rows):
-        """Category rows sorted by cases, with share and cumulative share (%)."""
-        rows = sorted(rows, key=lambda row: -row[1][0])
-        total = sum(figures[0] for _label, figures in rows) or 1
-        running, result = 0, []
-        for label, figures in rows:
-            running += figures[0]
-            result.append((label, figures[0], figures[0] / total, running / total))
-        return result
-
     # ------------------------------------------------------------------ workbook
     def action_export(self):
         """Downloads the workbook from a read-only route: with a read replica
@@ -275,14 +265,11 @@ class SatReportExportWizard(models.TransientModel):
             )
             writer = _Writer(self, workbook)
             writer.summary(summary)
-            breakdowns = {}
             for key, title, groupby in self._breakdown_sheets():
-                breakdowns[key] = self._get_breakdown(domain, groupby)
-                writer.breakdown(title, breakdowns[key], chart=key)
+                writer.breakdown(title, self._get_breakdown(domain, groupby), chart=key)
             # Cancelled cases (duplicates, mistakes) are no failures.
             failures = [*domain, ("is_cancel", "=", False)]
-            breakdowns["pareto"] = self._get_breakdown(failures, "category_id")
-            writer.root_causes(failures, breakdowns)
+            writer.root_causes(failures)
             writer.cases(domain)
             workbook.close()
             output.seek(0)
@@ -420,16 +407,16 @@ class _Writer:
         chart.set_title({"name": title})
         sheet.insert_chart(anchor, chart)
 
-    def root_causes(self, domain, breakdowns):
+    def root_causes(self, domain):
         sheet = self.workbook.add_worksheet(self._("Root Causes"))
         sheet.set_column(0, 0, 36)
         sheet.set_column(1, 6, 16)
-        row = self._pareto(sheet, 0, breakdowns["pareto"])
+        row = self._pareto(sheet, 0, domain)
         row = self._failure_rates(sheet, row + 2)
         row = self._repeat_failures(sheet, row + 2, domain)
         self._warranty_cost(sheet, row + 2, domain)
 
-    def _pareto(self, sheet, row, rows):
+    def _pareto(self, sheet, row, domain):
         sheet.write(row, 0, self._("Case categories (Pareto)"), self.formats["title"])
         self._header(
             sheet,
@@ -441,7 +428,8 @@ class _Writer:
                 self._("Cumulative Share"),
             ],
         )
-        pareto = self.wizard._get_pareto(rows)
+        # The list and the graph of Case Categories (Pareto), for the period.
+        pareto = self.env["sat.category.pareto.report"]._get_rows(domain)
         first = row + 2
         for index, (label, count, share, cumulative) in enumerate(pareto):
             sheet.write_string(first + index, 0, label)
