@@ -2,7 +2,7 @@ import logging
 import re
 
 from odoo import api, models
-from odoo.tools import email_normalize
+from odoo.tools import email_normalize, email_split
 from odoo.tools.mail import unfold_references
 
 from odoo.addons.sat_support.batch_reads import batch_read
@@ -145,6 +145,21 @@ class MailThread(models.AbstractModel):
             .mapped("email_normalized")
             if email
         }
+
+    @api.model
+    def _detect_is_bounce(self, message, message_dict):
+        """Odoo's signs of a bounce but its bounce addresses, which Odoo searches for
+        every mail: a customer's mailbox receives no mail sent to them (its address
+        is never on one of our domains, see res.partner._check_sat_mailbox_email)."""
+        if not self.env["sat.case"]._sat_mailbox_server():
+            return super()._detect_is_bounce(message, message_dict)
+        sender = (email_split(message_dict.get("email_from") or "") or [""])[0]
+        content_type = message.get_content_type()
+        return (
+            sender.split("@", 1)[0].lower() == "mailer-daemon"
+            or content_type == "multipart/report"
+            or "report-type=delivery-status" in content_type
+        )
 
     @api.model
     def _detect_loop_sender(self, message, message_dict, routes):

@@ -131,6 +131,13 @@ class SatCase(models.Model):
             # A member of our staff writes on the customer's behalf: the account
             # reports it, no contact of the customer is made of our employee.
             return account
+        # Odoo's parsing of the mail already looked the sender up.
+        author = Partner.browse(msg_dict.get("author_id"))
+        if (
+            author.commercial_partner_id == account.commercial_partner_id
+            and author.email_normalized == normalized
+        ):
+            return author
         contact = Partner.search(
             [
                 ("commercial_partner_id", "=", account.commercial_partner_id.id),
