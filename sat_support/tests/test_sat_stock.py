@@ -56,6 +56,23 @@ class TestSatStock(SatCommon):
         self.assertEqual(picking.move_line_ids.filtered("lot_id").lot_id, spare)
         self.assertEqual(case.line_ids[0].qty_consumed, 3)
 
+    def test_one_product_in_two_supplies(self):
+        """Two supplies of one product (added by two technicians, say): each leaves
+        stock with its own move, and the case closes (Odoo merged the two moves, and
+        the closing failed on the one it deleted)."""
+        case = self._create_case(
+            solution="<p>Two pumps</p>",
+            line_ids=[
+                Command.create({"product_id": self.pump.id, "quantity": 1}),
+                Command.create({"product_id": self.pump.id, "quantity": 2}),
+            ],
+        )
+        self.assertTrue(case.with_user(self.sat_user).action_close() is True)
+        self.assertEqual(case.picking_ids.state, "done")
+        self.assertEqual(len(case.picking_ids.move_ids), 2)
+        self.assertEqual(case.line_ids.mapped("qty_consumed"), [1, 2])
+        self.assertEqual(self._on_hand(self.pump), 97)
+
     def test_case_supplies_are_no_shipment(self):
         """Odoo mails "your order has been shipped" when a delivery is validated (and
         texts it with stock_sms): never for the supplies of a support case."""
