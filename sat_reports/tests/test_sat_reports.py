@@ -3,6 +3,7 @@ from datetime import datetime
 
 import openpyxl
 from freezegun import freeze_time
+from lxml import etree
 from werkzeug.urls import url_decode
 
 from odoo import Command
@@ -417,6 +418,18 @@ class TestSatReports(SatReportsCommon):
             ]
         )
         self.assertEqual(march, [("Product Defect", 1, 1.0, 1.0)])
+        # The list's "Of a Period" opens the cumulative curve of the filtered cases.
+        arch = etree.fromstring(
+            Pareto.get_views([(False, "list")])["views"]["list"]["arch"]
+        )
+        [button] = arch.xpath("//header/button")
+        action = self.env["ir.actions.act_window"].browse(int(button.get("name")))
+        self.assertEqual(action.res_model, "sat.case.report")
+        graph = self.env["sat.case.report"].get_views(
+            [(action.view_ids[0].view_id.id, "graph")]
+        )["views"]["graph"]["arch"]
+        self.assertIn('cumulated="1"', graph)
+        self.assertIn('order="desc"', graph)
 
     def test_access(self):
         case_team = self._create_case(team_id=self.team.id)
