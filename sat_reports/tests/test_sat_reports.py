@@ -418,6 +418,12 @@ class TestSatReports(SatReportsCommon):
             ]
         )
         self.assertEqual(march, [("Product Defect", 1, 1.0, 1.0)])
+        # A SAT user's workbook counts the cases that user may see, none here.
+        self.assertEqual(Pareto.with_user(self.sat_user)._get_rows(company), [])
+        self.assertEqual(
+            Pareto.with_user(self.sat_user_company_2)._get_rows(company)[0][:2],
+            ("Product Defect", 4),
+        )
         # The list's "Of a Period" opens the cumulative curve of the filtered cases.
         arch = etree.fromstring(
             Pareto.get_views([(False, "list")])["views"]["list"]["arch"]

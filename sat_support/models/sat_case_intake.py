@@ -359,7 +359,8 @@ class SatCase(models.Model):
 
     # ------------------------------------------------------------------ warranty
     @api.depends("lot_id.sat_warranty_end", "date_received")
-    @api.depends_context("lang")
+    # The day a case was received is the user's (stock_lot.warranty_day).
+    @api.depends_context("lang", "tz", "uid")
     def _compute_warranty_status(self):
         for case in self:
             covered = case._get_warranty_coverage()
