@@ -155,14 +155,18 @@ def agent(env, login):
 
 
 def contacts(env, parent=None):
-    return env["res.partner"].create(
+    """The bench's customers, made by the first run and found again by the next ones:
+    each run sees one contact for each address, as a customer's mails do."""
+    Partner = env["res.partner"]
+    parent_id = parent.id if parent else False
+    emails = [f"customer{i}@bench.example" for i in range(CUSTOMERS)]
+    found = Partner.search([("email", "in", emails), ("parent_id", "=", parent_id)])
+    known = set(found.mapped("email"))
+    return found | Partner.create(
         [
-            {
-                "name": f"Customer {i}",
-                "email": f"customer{i}@bench.example",
-                "parent_id": parent and parent.id,
-            }
-            for i in range(CUSTOMERS)
+            {"name": f"Customer {i}", "email": email, "parent_id": parent_id}
+            for i, email in enumerate(emails)
+            if email not in known
         ]
     )
 
@@ -184,26 +188,32 @@ def setup_sat(env, dovecot, smtp, count):
     env["ir.config_parameter"].set_param(
         "sat_mail_gateway.acknowledgements_per_hour", 1000000
     )
-    # A support address is one customer's: a second run takes the first run's account.
-    env["res.partner"].search(
-        [("sat_mailbox_email", "=", "sat.bench@support.example")]
-    ).sat_mailbox_email = False
-    account = env["res.partner"].create(
-        {
-            "name": "Bench Mailbox Customer",
-            "is_company": True,
-            "sat_responsible_id": user.id,
-            "sat_mailbox_email": "sat.bench@support.example",
-            "sat_imap_host": "127.0.0.1",
-            "sat_imap_port": dovecot.port,
-            "sat_imap_security": "none",
-            "sat_imap_user": "sat.bench",
-            "sat_imap_password": "bench-secret",
-            "sat_smtp_host": "127.0.0.1",
-            "sat_smtp_port": smtp.port,
-            "sat_smtp_encryption": "none",
-        }
+    # A second run takes the first run's account, with its contacts.
+    account = env["res.partner"].search(
+        [("sat_mailbox_email", "=", "sat.bench@support.example")], limit=1
     )
+    mailbox = {
+        "sat_responsible_id": user.id,
+        "sat_imap_host": "127.0.0.1",
+        "sat_imap_port": dovecot.port,
+        "sat_imap_security": "none",
+        "sat_imap_user": "sat.bench",
+        "sat_imap_password": "bench-secret",
+        "sat_smtp_host": "127.0.0.1",
+        "sat_smtp_port": smtp.port,
+        "sat_smtp_encryption": "none",
+    }
+    if account:
+        account.write(mailbox)
+    else:
+        account = env["res.partner"].create(
+            {
+                "name": "Bench Mailbox Customer",
+                "is_company": True,
+                "sat_mailbox_email": "sat.bench@support.example",
+                **mailbox,
+            }
+        )
     contacts(env, account)
     env["ir.config_parameter"].set_param("sat_mail_gateway.batch_size", count)
     return Side(

@@ -24,12 +24,14 @@ class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
 
     @api.model
-    def _sat_is_automatic(self, message):
+    def _sat_is_automatic(self, message, message_dict):
         """Mails no person wrote: auto-replies, bounces, lists and newsletters."""
         auto_submitted = (message.get("Auto-Submitted") or "no").strip().lower()
         precedence = (message.get("Precedence") or "").strip().lower()
         return_path = (message.get("Return-Path") or "").strip()
-        sender = email_normalize(str(message.get("From") or "")) or ""
+        # Sender and subject as Odoo's parsing decoded them: each read of a header
+        # parses it again.
+        sender = email_normalize(message_dict.get("email_from") or "") or ""
         return (
             auto_submitted != "no"
             or precedence in AUTO_PRECEDENCE
@@ -38,7 +40,7 @@ class MailThread(models.AbstractModel):
             or bool(message.get("List-Id") or message.get("List-Unsubscribe"))
             or sender.split("@")[0] in ROBOT_LOCALPARTS
             or message.get_content_type() == "multipart/report"
-            or bool(BOUNCE_SUBJECT.match(str(message.get("Subject") or "")))
+            or bool(BOUNCE_SUBJECT.match(message_dict.get("subject") or ""))
         )
 
     @api.model
@@ -46,7 +48,7 @@ class MailThread(models.AbstractModel):
         """Automatic mails (vacation replies, bounces, lists) never open a support
         case: a reply to an acknowledgement would open a case, acknowledged again, and
         so on. They still land in the thread of a case they answer."""
-        automatic = self._sat_is_automatic(message)
+        automatic = self._sat_is_automatic(message, message_dict)
         if automatic:
             kept = [route for route in routes if route[0] != "sat.case" or route[1]]
             if len(kept) != len(routes):

@@ -18,6 +18,8 @@ from . import account_move_line
 from . import account_move
 from . import res_company
 from . import resource_calendar
+from . import ir_qweb
+from . import mail_render_mixin
 from . import res_config_settings
 from . import sat_sla
 from . import sat_case_classifier_term

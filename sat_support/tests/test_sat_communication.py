@@ -1,4 +1,7 @@
+from unittest.mock import patch
+
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import SatCommon
@@ -131,3 +134,63 @@ class TestSatCommunication(SatCommon):
             subtype_xmlid="mail.mt_note",
         )
         self.assertEqual(self._mails(case), mails, "internal notes stay internal")
+
+    def test_stage_template_compiled_once(self):
+        """The acknowledgement's body is compiled once, not for every case; what it
+        says is still each case's, and an edit of the template is seen at once."""
+        IrQWeb = type(self.env["ir.qweb"])
+        self.env.registry.clear_cache("templates")
+        template = self.env.ref("sat_support.mail_template_case_received")
+
+        def acknowledged(name):
+            case = self._create_case(reporter_id=self.contact.id, name=name)
+            self.cr.flush()  # the acknowledgement is rendered when the case is saved
+            return case
+
+        with patch.object(
+            IrQWeb, "_generate_code", autospec=True, side_effect=IrQWeb._generate_code
+        ) as generate:
+            first = acknowledged("Leaks water")
+            compiled = generate.call_count
+            self.assertTrue(compiled)
+            second = acknowledged("No power")
+            self.assertEqual(generate.call_count, compiled, "compiled once")
+            body = template.body_html.replace("We received", "We have received")
+            template.body_html = body
+            edited = acknowledged("Noisy")
+            self.assertGreater(generate.call_count, compiled, "compiled once more")
+        for case, name, words in (
+            (first, "Leaks water", "We received"),
+            (second, "No power", "We received"),
+            (edited, "Noisy", "We have received"),
+        ):
+            body = self._mails(case).body_html
+            self.assertIn(case.reference, body)
+            self.assertIn(name, body)
+            self.assertIn(words, body)
+
+    def test_compiled_template_keeps_rendering_restrictions(self):
+        """Code only template editors may run stays refused to others, even once
+        the superuser's rendering of the same template was compiled and kept."""
+        # As Odoo's setting "Restrict Template Rendering" does.
+        editor = self.env.ref("mail.group_mail_template_editor")
+        self.env.ref("base.group_user").implied_ids -= editor
+        self.sat_user.groups_id -= editor
+        self.assertFalse(self.sat_user.has_group("mail.group_mail_template_editor"))
+        case = self._create_case(team_id=self.team.id, user_id=self.sat_user.id)
+        source = '<p t-out="object.name.upper()"/>'
+        Render = self.env["mail.render.mixin"]
+        rendered = Render._render_template_qweb(source, "sat.case", case.ids)
+        self.assertEqual(rendered[case.id], "<p>LEAKS WATER</p>")
+        with self.assertRaisesRegex(AccessError, "allowed to edit templates"):
+            Render.with_user(self.sat_user)._render_template_qweb(
+                source, "sat.case", case.ids
+            )
+        # What a template editor may write, they may still render.
+        safe = '<p t-out="object.name"/>'
+        self.assertEqual(
+            Render.with_user(self.sat_user)._render_template_qweb(
+                safe, "sat.case", case.ids
+            )[case.id],
+            "<p>Leaks water</p>",
+        )
