@@ -11,6 +11,7 @@ import os
 import random
 import re
 import time
+import xml.etree.ElementTree as ET
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -43,7 +44,43 @@ KANBAN_SPEC = {
     name: {"fields": {"display_name": {}}}
     for name in ("partner_id", "user_id", "product_id", "lot_id", "category_id")
 }
-LIST_SPEC = (
+# Fields a widget of a list shows besides its own: the web client reads them too.
+WIDGET_SPECS = {
+    "list_activity": {
+        "activity_exception_decoration": {},
+        "activity_exception_icon": {},
+        "activity_state": {},
+        "activity_summary": {},
+        "activity_type_icon": {},
+        "activity_type_id": {"fields": {"display_name": {}}},
+    },
+}
+
+
+def list_spec(views):
+    """What the web client reads a list view's records with, from ``get_views``:
+    every field of the view (optional columns too, hidden or not), a relation's
+    display name, a tag's colour, and the fields its widgets show besides."""
+    model = next(iter(views["models"]))
+    fields = views["models"][model]["fields"]
+    spec = {}
+    for node in ET.fromstring(views["views"]["list"]["arch"]).iter("field"):
+        name, widget = node.get("name"), node.get("widget")
+        ftype = fields[name]["type"]
+        if ftype == "many2one":
+            spec[name] = {"fields": {"display_name": {}}}
+        elif ftype == "many2many" and widget == "many2many_tags":
+            colored = "color_field" in (node.get("options") or "")
+            spec[name] = {
+                "fields": {"display_name": {}, **({"color": {}} if colored else {})}
+            }
+        else:
+            spec[name] = {}
+        spec.update(WIDGET_SPECS.get(widget, {}))
+    return spec
+
+
+FORM_SPEC = (
     KANBAN_SPEC
     | {
         name: {}
@@ -62,9 +99,6 @@ LIST_SPEC = (
         name: {"fields": {"display_name": {}}}
         for name in ("stage_id", "team_id", "reporter_id", "company_id", "currency_id")
     }
-)
-FORM_SPEC = (
-    LIST_SPEC
     | {
         name: {}
         for name in (
@@ -100,6 +134,16 @@ class OdooUser(HttpUser):
     abstract = True
     db = DB
     prefix = "SAT"
+
+    def list_view_spec(self, model):
+        views = self.call(
+            model,
+            "get_views",
+            [[[False, "list"]]],
+            {"options": {}},
+            name=f"{self.prefix} list view",
+        )
+        return list_spec(views) if views else {"display_name": {}}
 
     def login(self, login):
         response = self.client.post(
@@ -168,6 +212,7 @@ class Agent(OdooUser):
     def on_start(self):
         self.login(f"agent{random.randint(1, 20):02d}")
         self.case_ids = []
+        self.list_spec = self.list_view_spec("sat.case")
         self.stages = (
             self.call(
                 "sat.case.stage",
@@ -218,7 +263,7 @@ class Agent(OdooUser):
         result = self.call(
             "sat.case",
             "web_search_read",
-            [domain, LIST_SPEC],
+            [domain, self.list_spec],
             {"limit": 80, "count_limit": 10001},
             name=name,
         )
@@ -406,6 +451,7 @@ class OcaAgent(OdooUser):
         self.stages = (
             self.call("helpdesk.ticket.stage", "search", [[]], name="OCA stages") or []
         )
+        self.list_spec = self.list_view_spec("helpdesk.ticket")
 
     @task(4)
     def kanban(self):
@@ -430,7 +476,7 @@ class OcaAgent(OdooUser):
         self.call(
             "helpdesk.ticket",
             "web_search_read",
-            [[], OCA_SPEC],
+            [[], self.list_spec],
             {"limit": 80, "count_limit": 10001},
             name="OCA list: first page",
         )

@@ -1,6 +1,11 @@
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from ..upgrade import (
+    FOLLOWED_BEFORE,
+    FOLLOWED_NOW,
+    find_followed_cases_through_followers,
+)
 from .common import SatCommon
 
 
@@ -53,8 +58,31 @@ class TestSatAccess(SatCommon):
         )
 
     def test_follower_sees_the_case(self):
-        self.case_other_team.message_subscribe(partner_ids=self.sat_user.partner_id.ids)
-        self.assertIn(self.case_other_team, self._visible(self.sat_user))
+        case = self.case_other_team
+        case.message_subscribe(partner_ids=self.sat_user.partner_id.ids)
+        self.assertIn(case, self._visible(self.sat_user))
+        # Read, the rule is checked in Python on the record.
+        self.assertEqual(
+            case.with_user(self.sat_user).read(["name"])[0]["name"], case.name
+        )
+        case.message_unsubscribe(partner_ids=self.sat_user.partner_id.ids)
+        self.assertNotIn(case, self._visible(self.sat_user))
+        with self.assertRaises(AccessError):
+            case.with_user(self.sat_user).read(["name"])
+
+    def test_rules_of_older_versions_find_followers(self):
+        """A database installed with an older version has the followed-cases clause
+        on message_partner_ids, which its update rewrites (rules are noupdate)."""
+        rule = self.env.ref("sat_support.sat_case_rule_user")
+        current = rule.domain_force
+        rule.domain_force = current.replace(FOLLOWED_NOW, FOLLOWED_BEFORE)
+        self.assertNotEqual(rule.domain_force, current)
+        self.env.flush_all()
+        find_followed_cases_through_followers(
+            self.env.cr, "sat_support", ["sat_case_rule_user"]
+        )
+        rule.invalidate_recordset()
+        self.assertEqual(rule.domain_force, current)
 
     def test_manager_sees_all_cases_of_their_companies(self):
         self.assertEqual(

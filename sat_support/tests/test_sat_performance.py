@@ -1,5 +1,6 @@
 from odoo import Command
 from odoo.tests import tagged, users
+from odoo.tools import SQL
 
 from .common import SatCommon
 
@@ -74,6 +75,19 @@ class TestSatPerformance(SatCommon):
         with self.assertQueryCount(sat_user=85):
             Case.create(dict(values))
             self.env.flush_all()
+
+    @users("sat_user")
+    def test_first_page_read_in_index_order(self):
+        """The list's and kanban's first page, in the cases' order, is read from an
+        index: nothing to sort, however many cases there are (with sorting switched
+        off, PostgreSQL would still sort if no index gave that order)."""
+        Case = self.env["sat.case"]
+        query = Case._search([], limit=80, order=Case._order)
+        self.env.cr.execute("SET LOCAL enable_sort = off")
+        self.env.cr.execute(SQL("EXPLAIN %s", query.select()))
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.assertIn("sat_case_priority_date_received_id_index", plan)
+        self.assertNotIn("Sort", plan)
 
     @users("sat_user")
     def test_query_count_kanban_first_page(self):
