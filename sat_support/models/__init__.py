@@ -9,6 +9,7 @@ from . import sat_case_billing
 from . import sat_case_stock
 from . import sat_case_line
 from . import res_partner
+from . import res_users
 from . import stock_lot
 from . import stock_move
 from . import stock_move_line

@@ -84,14 +84,30 @@ class SatTeam(models.Model):
     def create(self, vals_list):
         teams = super().create(vals_list)
         teams._create_round_robin_sequences()
+        self._clear_rule_cache()
         return teams
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"member_ids", "user_id", "active"} & set(vals):
+            self._clear_rule_cache()
+        return res
 
     def unlink(self):
         names = [team._round_robin_sequence() for team in self]
         res = super().unlink()
         for name in names:
             self.env.cr.execute(SQL("DROP SEQUENCE IF EXISTS %s", SQL.identifier(name)))
+        self._clear_rule_cache()
         return res
+
+    @api.model
+    def _clear_rule_cache(self):
+        """The cases' record rules name each user's teams (``sat_team_ids``), and
+        Odoo keeps a user's rules once computed: a change of members or leader
+        clears them, in every worker, as a change of groups does."""
+        self.env["res.users"].invalidate_model(["sat_team_ids"])
+        self.env.registry.clear_cache()
 
     def _round_robin_sequence(self):
         return f"sat_team_round_robin_{self.id}"

@@ -1,11 +1,6 @@
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from ..upgrade import (
-    FOLLOWED_BEFORE,
-    FOLLOWED_NOW,
-    find_followed_cases_through_followers,
-)
 from .common import SatCommon
 
 
@@ -70,19 +65,22 @@ class TestSatAccess(SatCommon):
         with self.assertRaises(AccessError):
             case.with_user(self.sat_user).read(["name"])
 
-    def test_rules_of_older_versions_find_followers(self):
-        """A database installed with an older version has the followed-cases clause
-        on message_partner_ids, which its update rewrites (rules are noupdate)."""
-        rule = self.env.ref("sat_support.sat_case_rule_user")
-        current = rule.domain_force
-        rule.domain_force = current.replace(FOLLOWED_NOW, FOLLOWED_BEFORE)
-        self.assertNotEqual(rule.domain_force, current)
-        self.env.flush_all()
-        find_followed_cases_through_followers(
-            self.env.cr, "sat_support", ["sat_case_rule_user"]
-        )
-        rule.invalidate_recordset()
-        self.assertEqual(rule.domain_force, current)
+    def test_team_changes_are_seen_at_once(self):
+        """A user's rules name their teams and are kept once computed: joining,
+        leading or leaving a team changes what the user sees at once."""
+        case = self.case_other_team
+        self.assertNotIn(case, self._visible(self.sat_user))
+        self.team_2.member_ids |= self.sat_user
+        self.assertIn(case, self._visible(self.sat_user))
+        self.assertTrue(case.with_user(self.sat_user).read(["name"]))
+        self.team_2.member_ids -= self.sat_user
+        self.assertNotIn(case, self._visible(self.sat_user))
+        with self.assertRaises(AccessError):
+            case.with_user(self.sat_user).read(["name"])
+        self.team_2.user_id = self.sat_user
+        self.assertIn(case, self._visible(self.sat_user))
+        self.team_2.user_id = False
+        self.assertNotIn(case, self._visible(self.sat_user))
 
     def test_manager_sees_all_cases_of_their_companies(self):
         self.assertEqual(

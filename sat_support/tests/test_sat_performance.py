@@ -84,6 +84,7 @@ class TestSatPerformance(SatCommon):
         Case = self.env["sat.case"]
         query = Case._search([], limit=80, order=Case._order)
         self.env.cr.execute("SET LOCAL enable_sort = off")
+        self.env.cr.execute("SET LOCAL enable_incremental_sort = off")
         self.env.cr.execute(SQL("EXPLAIN %s", query.select()))
         plan = "\n".join(row[0] for row in self.env.cr.fetchall())
         self.assertIn("sat_case_priority_date_received_id_index", plan)

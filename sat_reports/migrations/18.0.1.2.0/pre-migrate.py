@@ -1,9 +1,11 @@
-from odoo.addons.sat_support.upgrade import find_followed_cases_through_followers
+from odoo.addons.sat_support.upgrade import drop_rules
 
 
 def migrate(cr, version):
+    """The statistics' rules follow the cases' rule again (see sat_support
+    18.0.1.5.0)."""
     if version:
-        find_followed_cases_through_followers(
+        drop_rules(
             cr,
             "sat_reports",
             ["sat_case_report_rule_user", "sat_repeat_failure_report_rule_user"],
