@@ -115,6 +115,51 @@ class MailThread(models.AbstractModel):
         ]
 
     @api.model
+    def _mail_find_partner_from_emails(
+        self, emails, records=None, force_create=False, extra_domain=False
+    ):
+        """A mail in a customer's mailbox is addressed to its support address, which
+        Odoo's parsing looks up among aliases, users and partners (three queries) for
+        every mail: for that address alone, the answer is read once per group."""
+        mailbox = self._sat_mailbox_address()
+        if (
+            mailbox
+            and not (records or force_create or extra_domain)
+            and {email_normalize(email) for email in emails} == {mailbox}
+        ):
+            find = super()._mail_find_partner_from_emails
+            found = batch_read(
+                self.env,
+                ("sat.mailbox_partners", mailbox, self.env.uid),
+                lambda: [partner.id for partner in find(emails)],
+            )
+            return [self.env["res.partner"].browse(pid) for pid in found]
+        return super()._mail_find_partner_from_emails(
+            emails,
+            records=records,
+            force_create=force_create,
+            extra_domain=extra_domain,
+        )
+
+    @api.model
+    def _sat_mailbox_address(self):
+        """The support address of the customer mailbox being fetched, if any."""
+        server_id = self.env.context.get("sat_fetchmail_server_id")
+        if not server_id:
+            return False
+        return batch_read(
+            self.env,
+            ("sat.mailbox_address", server_id),
+            lambda: email_normalize(
+                self.env["fetchmail.server"]
+                .sudo()
+                .browse(server_id)
+                .sat_partner_id.sat_mailbox_email
+                or ""
+            ),
+        )
+
+    @api.model
     def _sat_reset_bounce(self, message, message_dict):
         """Odoo's reset of the bounce counters of the sender (a mail came from that
         address, so it works), for the few addresses that bounced: which ones is

@@ -138,10 +138,16 @@ class SatCase(models.Model):
             and author.email_normalized == normalized
         ):
             return author
-        contact = Partner.search(
+        # Read with the fields reading the contact would fetch next: one query.
+        contact = Partner.search_fetch(
             [
                 ("commercial_partner_id", "=", account.commercial_partner_id.id),
                 ("email_normalized", "=", normalized),
+            ],
+            [
+                name
+                for name, field in Partner._fields.items()
+                if field.store and field.prefetch is True
             ],
             limit=1,
         )

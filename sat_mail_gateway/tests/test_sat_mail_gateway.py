@@ -435,11 +435,11 @@ class TestSatMailGateway(SatMailGatewayCase):
         self._deliver_requests(10)
         # Ten mails in one group: each case with its SLA, assignment mail and
         # acknowledgement; what Odoo reads for every mail is read once for the group.
-        with self.assertQueryCount(539):
+        with self.assertQueryCount(511):
             self._fetch(self.acme)
         self.assertEqual(len(self._cases(self.acme)), 21)
         self.assertGreater(
-            one_by_one, 1.4 * 539, "a commit per mail reads it all again"
+            one_by_one, 1.4 * 511, "a commit per mail reads it all again"
         )
 
     def test_cron_reads_due_mailboxes_and_resumes(self):

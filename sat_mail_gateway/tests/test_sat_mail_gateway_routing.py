@@ -1,5 +1,7 @@
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.sat_support.batch_reads import batch_reads
+
 from .common import SatMailRoutingCase
 
 
@@ -106,3 +108,26 @@ class TestSatMailRouting(SatMailRoutingCase):
         self._receive(self.acme, "Ana Known <ana@acme.example>", "I am back")
         self.assertEqual(self.known.message_bounce, 0)
         self.assertEqual(other.message_bounce, 2)
+
+    def test_recipients_in_a_group_of_mails(self):
+        """Who a mail is addressed to is looked up once a group for the support
+        address alone; a mail that also names someone else still finds them."""
+        colleague = self.env["res.partner"].create(
+            {"name": "Carla Colleague", "email": "carla@acme.example"}
+        )
+        with batch_reads(self.env):
+            alone = self._receive(self.acme, "Ana Known <ana@acme.example>", "A")
+            copied = self._receive(
+                self.acme,
+                "Ana Known <ana@acme.example>",
+                "B",
+                headers={"Cc": "Carla Colleague <carla@acme.example>"},
+            )
+            again = self._receive(self.acme, "Ana Known <ana@acme.example>", "C")
+        received = {
+            case.name: case.message_ids.filtered(lambda m: m.message_type == "email")
+            for case in (alone, copied, again)
+        }
+        self.assertEqual(received["B"].partner_ids, colleague)
+        self.assertFalse(received["A"].partner_ids)
+        self.assertFalse(received["C"].partner_ids)
