@@ -13,6 +13,7 @@ from psycopg2.errors import SerializationFailure, UniqueViolation
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, exception_to_unicode, split_every
+from odoo.tools.mail import decode_message_header, email_split_and_format
 
 from odoo.addons.sat_support.batch_reads import batch_reads
 
@@ -23,7 +24,8 @@ _logger = logging.getLogger(__name__)
 MAILBOX_DOWN = "sat_mail_gateway.mail_activity_type_mailbox_down"
 
 ENCODED_WORD_CHARSET = re.compile(rb"=\?([^?\s]+)\?")
-SIZE_RE = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)")
+UID_RE = re.compile(rb"UID (\d+)")
+SIZE_RE = re.compile(rb"RFC822\.SIZE (\d+)")
 HEADERS_END = re.compile(rb"\r?\n\r?\n")
 
 
@@ -285,9 +287,12 @@ class FetchmailServer(models.Model):
             reachable = True
             validity = (imap.response("UIDVALIDITY")[1] or [b"0"])[0]
             uids, more = self._sat_pending(imap, validity.decode())
-            sizes = self._sat_sizes(imap, uids)
+            sizes, senders = self._sat_sizes(imap, uids)
             for group in split_every(self._sat_param("commit_every", 25), uids):
                 with batch_reads(self.env):
+                    self.env["mail.thread"]._sat_find_senders(
+                        [senders[uid] for uid in group if uid in senders]
+                    )
                     done, group_errors = self._sat_process_group(
                         imap, validity.decode(), group, sizes
                     )
@@ -341,16 +346,25 @@ class FetchmailServer(models.Model):
         return uids[:batch], len(uids) > batch
 
     def _sat_sizes(self, imap, uids):
-        """The size of each mail, read before any mail is: one command for all."""
+        """The size and the sender of each mail, read before any mail is: one
+        command for all. Senders as in Odoo's parsing (its ``email_from``)."""
         if not uids:
-            return {}
-        _status, data = imap.uid("FETCH", b",".join(uids), "(RFC822.SIZE)")
-        sizes = {}
-        for line in data:
-            match = SIZE_RE.search(line if isinstance(line, bytes) else line[0])
-            if match:
-                sizes[match.group(1)] = int(match.group(2))
-        return sizes
+            return {}, {}
+        _status, data = imap.uid(
+            "FETCH", b",".join(uids), "(RFC822.SIZE BODY.PEEK[HEADER.FIELDS (FROM)])"
+        )
+        sizes, senders = {}, {}
+        for item in data:
+            line = item if isinstance(item, bytes) else item[0]
+            uid, size = UID_RE.search(line), SIZE_RE.search(line)
+            if not (uid and size):
+                continue
+            sizes[uid.group(1)] = int(size.group(1))
+            if isinstance(item, tuple):
+                header = email.message_from_bytes(item[1], policy=email.policy.SMTP)
+                sender = decode_message_header(header, "From", separator=",")
+                senders[uid.group(1)] = (email_split_and_format(sender) or [sender])[0]
+        return sizes, senders
 
     def _sat_read(self, imap, uid, size):
         """The mail's raw source; a mail over ``sat_mail_gateway.max_mail_size``

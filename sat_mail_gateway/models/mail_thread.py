@@ -104,7 +104,7 @@ class MailThread(models.AbstractModel):
         user = self.env["res.users"].browse(
             batch_read(
                 self.env,
-                ("res.users", email_normalize(message_dict["email_from"] or "")),
+                ("sat.gateway_user", email_normalize(message_dict["email_from"] or "")),
                 lambda: (
                     self._mail_find_user_for_gateway(message_dict["email_from"]).ids
                 ),
@@ -113,6 +113,33 @@ class MailThread(models.AbstractModel):
         return [
             ("sat.case", case.id or 0, custom_values, user.id or self.env.uid, None)
         ]
+
+    @api.model
+    def _sat_find_senders(self, senders):
+        """Odoo's user of each sender of a group of mails, the one it runs their mail
+        as (``_mail_find_user_for_gateway``: not an alias of ours, then the first
+        user with that address), found for the whole group in two queries instead
+        of two for each mail."""
+        by_email = {email_normalize(sender): sender for sender in senders if sender}
+        by_email.pop(False, None)
+        if not by_email:
+            return
+        aliases = set(
+            self.env["mail.alias"]
+            .sudo()
+            .search([("alias_full_name", "in", list(by_email.values()))])
+            .mapped("alias_full_name")
+        )
+        users = {}
+        for user in (
+            self.env["res.users"]
+            .sudo()
+            .search([("email_normalized", "in", list(by_email))])
+        ):
+            users.setdefault(user.email_normalized, user.ids)
+        for normalized, sender in by_email.items():
+            found = [] if sender in aliases else users.get(normalized, [])
+            batch_read(self.env, ("sat.gateway_user", normalized), lambda f=found: f)
 
     @api.model
     def _mail_find_partner_from_emails(

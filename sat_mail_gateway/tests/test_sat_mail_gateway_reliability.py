@@ -70,17 +70,28 @@ class TestSatMailGatewayIncoming(SatMailGatewayCase):
         self.assertEqual(self.dovecot.unseen("sat.acme"), 0, "both read, one case")
 
     def test_mail_from_an_employee_is_the_customers_case(self):
+        # Who wrote each mail of a group is found for the group at once: the
+        # employee's mail and a stranger's, side by side, each keep their sender.
         self._deliver(
             "sat.acme",
             "Rita Responsible <rita@ourcompany.example>",
             "Called by ACME: grinder stuck",
         )
+        self._deliver("sat.acme", "Nora New <nora@elsewhere.example>", "No steam")
         contacts = self.acme.child_ids
         self._fetch(self.acme)
-        case = self._cases(self.acme)
+        case, stranger = self._cases(self.acme).sorted("id")
         self.assertEqual(case.name, "Called by ACME: grinder stuck")
         self.assertEqual(case.reporter_id, self.acme, "the account reports it")
-        self.assertEqual(self.acme.child_ids, contacts, "no contact made of our staff")
+        self.assertEqual(case.create_uid.email, "rita@ourcompany.example")
+        self.assertEqual(stranger.reporter_id.email, "nora@elsewhere.example")
+        self.assertEqual(stranger.reporter_id.parent_id, self.acme)
+        self.assertFalse(stranger.create_uid.email == "rita@ourcompany.example")
+        self.assertEqual(
+            self.acme.child_ids - contacts,
+            stranger.reporter_id,
+            "a contact made of the stranger, none of our staff",
+        )
 
     def test_fetch_now_by_sat_manager_and_user(self):
         manager = new_test_user(
