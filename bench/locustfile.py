@@ -16,7 +16,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from locust import HttpUser, User, between, constant, events, task
-from views import KANBAN_SPEC, list_spec
+from views import KANBAN_SPEC, WEB_CONTEXT, list_spec
 
 DB = os.environ.get("SAT_SCALE_DB", "sat_scale")
 OCA_DB = os.environ.get("SAT_SCALE_OCA_DB", f"{DB}_oca")
@@ -109,7 +109,7 @@ class OdooUser(HttpUser):
                     "model": model,
                     "method": method,
                     "args": args,
-                    "kwargs": {"context": {"lang": "en_US"}, **(kwargs or {})},
+                    "kwargs": {"context": WEB_CONTEXT, **(kwargs or {})},
                 },
             },
             name=name or f"{model}.{method}",

@@ -29,7 +29,7 @@ import threading
 import time
 from pathlib import Path
 
-from views import KANBAN_SPEC, list_spec
+from views import KANBAN_SPEC, WEB_CONTEXT, list_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 MAILBOXES = 50
@@ -613,7 +613,7 @@ def _kanban_queries(env):
     list's first page, in a warm worker, as an agent, reading what the web client
     reads (the list view's fields)."""
     agent = env["res.users"].search([("login", "=", "agent01")])
-    Case = env["sat.case"].with_user(agent)
+    Case = env["sat.case"].with_user(agent).with_context(**WEB_CONTEXT)
     first_stage = env["sat.case.stage"].search([("is_closed", "=", False)], limit=1)
     list_fields = list_spec(Case.get_views([[False, "list"]], {}))
     figures = {}

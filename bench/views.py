@@ -3,6 +3,9 @@ the load test (bench/locustfile.py) and by the query counts of its report (scale
 
 import xml.etree.ElementTree as ET
 
+# The context the web client sends with each call (the user's language and time zone).
+WEB_CONTEXT = {"lang": "en_US", "tz": "Europe/Madrid"}
+
 KANBAN_SPEC = {
     name: {}
     for name in (
