@@ -29,7 +29,7 @@ import threading
 import time
 from pathlib import Path
 
-from views import KANBAN_SPEC, WEB_CONTEXT, list_spec
+from views import WEB_CONTEXT, view_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 MAILBOXES = 50
@@ -611,11 +611,11 @@ def _percentiles(folder):
 def _kanban_queries(env):
     """SQL queries of the kanban (its columns, the first column's cards) and of the
     list's first page, in a warm worker, as an agent, reading what the web client
-    reads (the list view's fields)."""
+    reads (the views' fields, with its context)."""
     agent = env["res.users"].search([("login", "=", "agent01")])
     Case = env["sat.case"].with_user(agent).with_context(**WEB_CONTEXT)
     first_stage = env["sat.case.stage"].search([("is_closed", "=", False)], limit=1)
-    list_fields = list_spec(Case.get_views([[False, "list"]], {}))
+    views = Case.get_views([[False, "list"], [False, "kanban"]], {})
     figures = {}
     for label, call in (
         (
@@ -627,10 +627,15 @@ def _kanban_queries(env):
         (
             "kanban first column",
             lambda: Case.web_search_read(
-                [("stage_id", "=", first_stage.id)], KANBAN_SPEC, limit=40
+                [("stage_id", "=", first_stage.id)],
+                view_spec(views, "kanban"),
+                limit=40,
             ),
         ),
-        ("list first page", lambda: Case.web_search_read([], list_fields, limit=80)),
+        (
+            "list first page",
+            lambda: Case.web_search_read([], view_spec(views, "list"), limit=80),
+        ),
     ):
         env.invalidate_all()
         call()  # the caches of a warm worker
