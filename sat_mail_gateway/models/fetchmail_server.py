@@ -287,7 +287,7 @@ class FetchmailServer(models.Model):
             reachable = True
             validity = (imap.response("UIDVALIDITY")[1] or [b"0"])[0]
             uids, more = self._sat_pending(imap, validity.decode())
-            sizes, senders = self._sat_sizes(imap, uids)
+            sizes, senders = self._sat_sizes_and_senders(imap, uids)
             for group in split_every(self._sat_param("commit_every", 25), uids):
                 with batch_reads(self.env):
                     self.env["mail.thread"]._sat_find_senders(
@@ -345,7 +345,7 @@ class FetchmailServer(models.Model):
         batch = self._sat_param("batch_size", 200)
         return uids[:batch], len(uids) > batch
 
-    def _sat_sizes(self, imap, uids):
+    def _sat_sizes_and_senders(self, imap, uids):
         """The size and the sender of each mail, read before any mail is: one
         command for all. Senders as in Odoo's parsing (its ``email_from``)."""
         if not uids:
