@@ -23,7 +23,9 @@ def view_spec(views, view_type="list"):
     """What the web client reads a view's records with, from ``get_views``: every
     field of the view (a list's optional columns too, hidden or not; a kanban's
     cards), a relation's display name, a tag's colour, and the fields its widgets
-    show besides."""
+    show besides. As the web client's ``getFieldsSpec``, a many-to-one that is
+    always invisible (``invisible="1"``, ``column_invisible="True"``) is read
+    without its display name: no query for it."""
     model = next(iter(views["models"]))
     fields = views["models"][model]["fields"]
     spec = {}
@@ -31,7 +33,10 @@ def view_spec(views, view_type="list"):
         name, widget = node.get("name"), node.get("widget")
         ftype = fields[name]["type"]
         if ftype == "many2one":
-            spec[name] = {"fields": {"display_name": {}}}
+            hidden = node.get("invisible") in ("True", "1") or (
+                node.get("column_invisible") == "True"
+            )
+            spec[name] = {"fields": {} if hidden else {"display_name": {}}}
         elif ftype == "many2many" and widget == "many2many_tags":
             colored = "color_field" in (node.get("options") or "")
             spec[name] = {
