@@ -1,3 +1,4 @@
+import functools
 from collections import defaultdict
 from textwrap import shorten
 
@@ -6,6 +7,7 @@ from lxml.builder import E
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import html2plaintext
 from odoo.tools.misc import get_lang
 from odoo.tools.sql import create_index
@@ -466,6 +468,33 @@ class SatCase(models.Model):
                         case=case.reference,
                     )
                 )
+
+    # ---------------------------------------------------------------- access
+    def _check_access(self, operation):
+        """The record rules checked in SQL, as a search checks them.
+
+        Odoo checks the cases a read returns against the rules in Python: for a SAT
+        user, the clause on followed cases reads every case's followers and then
+        their partners, and the team clause reads the cases again when the view
+        does not show the team. PostgreSQL answers the same domain in one query."""
+        if self.env.su or not self._ids or not all(self._ids):
+            return super()._check_access(operation)
+        domain = self.env["ir.rule"]._compute_domain(self._name, operation)
+        access = self.env["ir.model.access"]
+        if not domain or not access.check(self._name, operation, raise_exception=False):
+            return super()._check_access(operation)
+        allowed = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(expression.AND([[("id", "in", self.ids)], domain]), order="id")
+        )
+        # A case deleted meanwhile is missing, not forbidden: Odoo says so.
+        forbidden = (self - allowed).exists()
+        if not forbidden:
+            return None
+        return forbidden, functools.partial(
+            self.env["ir.rule"]._make_access_error, operation, forbidden
+        )
 
     # ------------------------------------------------------------------ CRUD
     def init(self):
