@@ -207,7 +207,7 @@ class TestSatWebClientQueries(HttpCase):
             "document.querySelectorAll('.o_list_view .o_data_row').length === 80",
         )
         # Of the 20, Odoo's activity column (optional, hidden, read all the same)
-        # costs 7: mail.activity checks each read of activities against the cases.
+        # costs 5: mail.activity checks each read of activities against the cases.
         specification = self._assert_first_page_queries(call, 20)
         # Hidden optional columns are read too; an always invisible relation is read
         # without its name.
