@@ -7,8 +7,10 @@ load test.
     scale.py fill CONF DB OCA_DB CASES IMAP_PORT SMTP_PORT
         Users, 50 customers with their mailboxes, products, serials, teams and SLA
         policies with the ORM; CASES cases over two years with SQL (the ORM would take
-        hours), with their SLA rows, first message, supplies; invoices and payments of
-        a sample with the ORM. The same number of OCA helpdesk tickets in OCA_DB.
+        hours), with their SLA rows, first message, supplies, followers (customer and
+        responsible) and a to-do on a fifth of the recent ones; invoices and payments
+        of a sample with the ORM. The same number of OCA helpdesk tickets in OCA_DB,
+        with the same followers and to-dos.
     scale.py before CONF DB DIR
         What the report compares with: cases from mail, SLA warnings, CPU times.
     scale.py report CONF DB DIR RESULTS WORKERS SECONDS
@@ -513,17 +515,80 @@ def _fill_oca(env, count):
     env.cr.commit()
 
 
+def _fill_followers_and_activities(env, model, table, number, received, partner):
+    """What Odoo adds to each case or ticket and the list reads: the customer and the
+    responsible as followers (of discussions), and a to-do for the responsible on a
+    fifth of those received in the last 45 days. The same on both sides."""
+    cr = env.cr
+    cr.execute(
+        f"""
+        INSERT INTO mail_followers (res_model, res_id, partner_id)
+        SELECT %(model)s, t.id, f.partner_id
+          FROM {table} t
+          JOIN res_users u ON u.id = t.user_id
+         CROSS JOIN LATERAL (VALUES (t.{partner}), (u.partner_id)) f(partner_id)
+         WHERE t.{number} LIKE 'SCALE%%' AND f.partner_id IS NOT NULL
+        ON CONFLICT DO NOTHING
+        """,
+        {"model": model},
+    )
+    cr.execute(
+        """
+        INSERT INTO mail_followers_mail_message_subtype_rel
+               (mail_followers_id, mail_message_subtype_id)
+        SELECT f.id, %(comment)s FROM mail_followers f
+         WHERE f.res_model = %(model)s
+           AND NOT EXISTS (SELECT 1 FROM mail_followers_mail_message_subtype_rel r
+                            WHERE r.mail_followers_id = f.id)
+        ON CONFLICT DO NOTHING
+        """,
+        {"model": model, "comment": env.ref("mail.mt_comment").id},
+    )
+    todo = env.ref("mail.mail_activity_data_todo")
+    cr.execute(
+        f"""
+        INSERT INTO mail_activity (res_model_id, res_model, res_id, res_name,
+                                   activity_type_id, summary, date_deadline, user_id,
+                                   active, create_uid, write_uid, create_date,
+                                   write_date)
+        SELECT %(model_id)s, %(model)s, t.id, t.name, %(todo)s,
+               'Call the customer back',
+               (t.{received} + interval '3 days')::date, t.user_id, TRUE, 1, 1, now(),
+               now()
+          FROM {table} t
+         WHERE t.{number} LIKE 'SCALE%%' AND t.user_id IS NOT NULL AND t.id %% 5 = 0
+           AND t.{received} > now() - interval '45 days'
+           AND NOT EXISTS (SELECT 1 FROM mail_activity a
+                            WHERE a.res_model = %(model)s AND a.res_id = t.id
+                              AND a.activity_type_id = %(todo)s)
+        """,
+        {"model": model, "model_id": env["ir.model"]._get_id(model), "todo": todo.id},
+    )
+    env.cr.commit()
+
+
 def fill(conf, db, oca_db, count, imap_port, smtp_port):
     count = int(count)
     start = time.time()
     with odoo_env(conf, db) as env:
         _fill_sat_master(env, imap_port, smtp_port)
         _fill_sat_cases(env, count)
+        _fill_followers_and_activities(
+            env, "sat.case", "sat_case", "reference", "date_received", "partner_id"
+        )
         _fix_supply_units(env)
         _fill_sat_invoices(env)
         env.cr.execute("ANALYZE")
     with odoo_env(conf, oca_db) as env:
         _fill_oca(env, count)
+        _fill_followers_and_activities(
+            env,
+            "helpdesk.ticket",
+            "helpdesk_ticket",
+            "number",
+            "create_date",
+            "partner_id",
+        )
         env.cr.execute("ANALYZE")
     print(f"databases filled in {time.time() - start:.0f} s", flush=True)
 

@@ -1,4 +1,3 @@
-import functools
 from collections import defaultdict
 from textwrap import shorten
 
@@ -7,7 +6,7 @@ from lxml.builder import E
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.osv import expression
+from odoo.models import PREFETCH_MAX
 from odoo.tools import html2plaintext
 from odoo.tools.misc import get_lang
 from odoo.tools.sql import create_index
@@ -471,29 +470,41 @@ class SatCase(models.Model):
 
     # ---------------------------------------------------------------- access
     def _check_access(self, operation):
-        """The record rules checked in SQL, as a search checks them.
+        if not self.env.su:
+            self._prefetch_followers_for_rules(operation)
+        return super()._check_access(operation)
 
-        Odoo checks the cases a read returns against the rules in Python: for a SAT
-        user, the clause on followed cases reads every case's followers and then
-        their partners, and the team clause reads the cases again when the view
-        does not show the team. PostgreSQL answers the same domain in one query."""
-        if self.env.su or not self._ids or not all(self._ids):
-            return super()._check_access(operation)
+    def _prefetch_followers_for_rules(self, operation):
+        """Odoo checks the cases a read returns against the rules in Python. For a
+        rule letting followers in, it reads the cases' followers, then their
+        partners: two queries, here one. It is done for the cases this request has
+        already read too (a page's), as Odoo prefetches: mail.activity checks the
+        cases of the page's activities first, then the page is checked."""
         domain = self.env["ir.rule"]._compute_domain(self._name, operation)
-        access = self.env["ir.model.access"]
-        if not domain or not access.check(self._name, operation, raise_exception=False):
-            return super()._check_access(operation)
-        allowed = (
-            self.sudo()
-            .with_context(active_test=False)
-            .search(expression.AND([[("id", "in", self.ids)], domain]), order="id")
+        if not any(
+            isinstance(leaf, (list, tuple)) and leaf[0] == "message_follower_ids"
+            for leaf in domain or ()
+        ):
+            return
+        field = self._fields["message_follower_ids"]
+        read = self.env.cache.get_records(self, self._fields["team_id"])
+        cases = self | read.browse(read._ids[:PREFETCH_MAX])
+        ids = [id_ for id_ in self.env.cache.get_missing_ids(cases, field) if id_]
+        if not ids:
+            return
+        followers = (
+            self.env["mail.followers"]
+            .sudo()
+            .search_fetch(
+                [("res_model", "=", self._name), ("res_id", "in", ids)],
+                ["res_id", "partner_id"],
+            )
         )
-        # A case deleted meanwhile is missing, not forbidden: Odoo says so.
-        forbidden = (self - allowed).exists()
-        if not forbidden:
-            return None
-        return forbidden, functools.partial(
-            self.env["ir.rule"]._make_access_error, operation, forbidden
+        by_case = defaultdict(list)
+        for follower in followers:
+            by_case[follower.res_id].append(follower.id)
+        self.env.cache.insert_missing(
+            self.browse(ids), field, [tuple(by_case[id_]) for id_ in ids]
         )
 
     # ------------------------------------------------------------------ CRUD

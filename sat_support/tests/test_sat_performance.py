@@ -121,7 +121,7 @@ class TestSatWebClientQueries(HttpCase):
     (every column, hidden optional ones too, and what its widgets show), not a
     hand-written list. The page is a working one: an agent of two companies (the
     company column), following the cases as their responsible, a fifth of them
-    with an activity to do."""
+    with a to-do of theirs and a tenth with a colleague's."""
 
     @classmethod
     def setUpClass(cls):
@@ -169,8 +169,14 @@ class TestSatWebClientQueries(HttpCase):
                 for i in range(100)
             ]
         )
+        colleague = new_test_user(
+            env, login="sat_web_colleague", groups="sat_support.group_sat_user"
+        )
+        # mail.activity checks the cases of the colleague's to-dos first, alone.
         for case in cases[::5]:
             case.activity_schedule("mail.mail_activity_data_todo", user_id=cls.agent.id)
+        for case in cases[2::10]:
+            case.activity_schedule("mail.mail_activity_data_todo", user_id=colleague.id)
 
     def _web_search_reads(self, url, ready):
         """What the web client asked ``sat.case.web_search_read`` for, opening
