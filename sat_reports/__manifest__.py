@@ -2,7 +2,7 @@
     "name": "SAT Support Statistics",
     "summary": "Statistics of support cases to find the root causes of product "
     "failures, and an Excel workbook of them",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Services/Helpdesk",
     "website": "https://github.com/sat-odoo/sat",
     "author": "SAT for Odoo",

@@ -2,7 +2,7 @@
     "name": "SAT Support Cases",
     "summary": "After-sales technical support: cases, diagnosis, solution, supplies, "
     "service history per serial number",
-    "version": "18.0.1.5.0",
+    "version": "18.0.1.6.0",
     "category": "Services/Helpdesk",
     "website": "https://github.com/sat-odoo/sat",
     "author": "SAT for Odoo",

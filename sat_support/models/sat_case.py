@@ -482,7 +482,7 @@ class SatCase(models.Model):
         cases of the page's activities first, then the page is checked."""
         domain = self.env["ir.rule"]._compute_domain(self._name, operation)
         if not any(
-            isinstance(leaf, (list, tuple)) and leaf[0] == "message_follower_ids"
+            isinstance(leaf, (list, tuple)) and leaf[0] == "message_partner_ids"
             for leaf in domain or ()
         ):
             return

@@ -81,6 +81,14 @@ class TestSatAccess(SatCommon):
         self.assertEqual(cases._filtered_access("read"), cases)
         self.assertEqual(len(cases.read(["name"])), 2)
 
+    def test_followed_cases_found_by_one_look_up(self):
+        """In SQL, the rule's clause on followed cases looks the user's followings
+        up once, by partner ('message_follower_ids any' scanned every follower)."""
+        query = self.env["sat.case"].with_user(self.sat_user)._search([])
+        sql = query.select().code
+        self.assertEqual(sql.count('FROM "mail_followers"'), 1, sql)
+        self.assertIn('"mail_followers"."partner_id" IN', sql)
+
     def test_team_changes_are_seen_at_once(self):
         """A user's rules name their teams and are kept once computed: joining,
         leading or leaving a team changes what the user sees at once."""
