@@ -696,7 +696,22 @@ class SatCase(models.Model):
             kwargs["partner_ids"] = [
                 pid for pid in kwargs["partner_ids"] if pid in followers
             ]
-        return super().message_post(**kwargs)
+        case = self
+        if self._is_opening_mail_of_reporter(kwargs.get("author_id")):
+            # Its author follows the case since its creation, with the responsible
+            # (_message_auto_subscribe_followers): Odoo would look the followers
+            # up again to subscribe them.
+            case = self.with_context(mail_create_nosubscribe=True)
+        return super(SatCase, case).message_post(**kwargs)
+
+    def _is_opening_mail_of_reporter(self, author_id):
+        return bool(
+            self.env.context.get("sat_mail_intake")
+            and len(self) == 1
+            and author_id
+            and author_id == self.reporter_id.id
+            and self.create_date == self.env.cr.now()
+        )
 
     def _message_post_after_hook(self, message, msg_values):
         """The first public answer of a staff member is the case's first response,

@@ -199,7 +199,7 @@ class TestSatWebClientQueries(HttpCase):
 
     def _assert_first_page_queries(self, call, budget):
         context, domain, specification, kwargs = call
-        Case = self.env["sat.case"].with_user(self.agent).with_context(context)
+        Case = self.env["sat.case"].with_user(self.agent).with_context(**context)
         Case.web_search_read(domain, specification, **kwargs)  # a warm worker
         self.env.invalidate_all()
         with self.assertQueryCount(budget):
