@@ -290,8 +290,10 @@ class FetchmailServer(models.Model):
             sizes, senders = self._sat_sizes_and_senders(imap, uids)
             for group in split_every(self._sat_param("commit_every", 25), uids):
                 with batch_reads(self.env):
-                    self.env["mail.thread"]._sat_find_senders(
-                        [senders[uid] for uid in group if uid in senders]
+                    group_senders = [senders[uid] for uid in group if uid in senders]
+                    self.env["mail.thread"]._sat_find_senders(group_senders)
+                    self.env["sat.case"]._sat_find_contacts(
+                        self.sat_partner_id, group_senders
                     )
                     done, group_errors = self._sat_process_group(
                         imap, validity.decode(), group, sizes

@@ -5,6 +5,8 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.tools.mail import email_split_and_format, parse_contact_from_email
 
+from odoo.addons.sat_support.batch_reads import batch_read
+
 REFERENCE_RE = re.compile(r"\[?(SAT/\d{4}/\d+)\]?")
 
 
@@ -138,19 +140,9 @@ class SatCase(models.Model):
             and author.email_normalized == normalized
         ):
             return author
-        # Read with the fields reading the contact would fetch next: one query.
-        contact = Partner.search_fetch(
-            [
-                ("commercial_partner_id", "=", account.commercial_partner_id.id),
-                ("email_normalized", "=", normalized),
-            ],
-            [
-                name
-                for name, field in Partner._fields.items()
-                if field.store and field.prefetch is True
-            ],
-            limit=1,
-        )
+        contact = Partner.browse(
+            batch_read(self.env, self._sat_contact_key(account, normalized), list)
+        ) or self._sat_search_contacts(account, [normalized], limit=1)
         return contact or Partner.create(
             {
                 "name": name or email,
@@ -159,6 +151,44 @@ class SatCase(models.Model):
                 "type": "contact",
             }
         )
+
+    @api.model
+    def _sat_find_contacts(self, account, senders):
+        """The account's contacts writing a group of mails, and their users, found
+        for the whole group in two queries instead of two for each mail. A sender
+        who has no contact yet is searched for again with their mail: another mail
+        of the group may have made one."""
+        emails = {tools.email_normalize(sender) for sender in senders} - {False}
+        if not (account and emails):
+            return
+        contacts = self._sat_search_contacts(account, emails)
+        # Their users, whom the acknowledgement's portal link names: for the group.
+        contacts.fetch(["user_ids"])
+        # In the order of a search for one address: the first contact is kept.
+        for contact in contacts:
+            key = self._sat_contact_key(account, contact.email_normalized)
+            batch_read(self.env, key, lambda contact=contact: contact.ids)
+
+    @api.model
+    def _sat_search_contacts(self, account, emails, limit=None):
+        # Read with the fields reading a contact fetches next: one query.
+        Partner = self.env["res.partner"].sudo()
+        return Partner.search_fetch(
+            [
+                ("commercial_partner_id", "=", account.commercial_partner_id.id),
+                ("email_normalized", "in", list(emails)),
+            ],
+            [
+                name
+                for name, field in Partner._fields.items()
+                if field.store and field.prefetch is True
+            ],
+            limit=limit,
+        )
+
+    @api.model
+    def _sat_contact_key(self, account, email):
+        return ("sat.contact", account.commercial_partner_id.id, email)
 
     @api.model
     def _sat_limit_attachments(self, msg_dict):
