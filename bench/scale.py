@@ -673,25 +673,36 @@ def _percentiles(folder):
         return list(csv.DictReader(stats))
 
 
-def _kanban_queries(env):
+# Each product's cases: model, open ones, its stage model and what closes a stage.
+PRODUCTS = {
+    "SAT": ("sat.case", [("is_closed", "=", False)], "sat.case.stage", "is_closed"),
+    "OCA": (
+        "helpdesk.ticket",
+        [("closed", "=", False)],
+        "helpdesk.ticket.stage",
+        "closed",
+    ),
+}
+
+
+def _view_queries(env, product):
     """SQL queries of the kanban (its columns, the first column's cards) and of the
     list's first page, in a warm worker, as an agent, reading what the web client
     reads (the views' fields, with its context)."""
+    model, open_domain, stage_model, closed = PRODUCTS[product]
     agent = env["res.users"].search([("login", "=", "agent01")])
-    Case = env["sat.case"].with_user(agent).with_context(**WEB_CONTEXT)
-    first_stage = env["sat.case.stage"].search([("is_closed", "=", False)], limit=1)
-    views = Case.get_views([[False, "list"], [False, "kanban"]], {})
+    Cases = env[model].with_user(agent).with_context(**WEB_CONTEXT)
+    first_stage = env[stage_model].search([(closed, "=", False)], limit=1)
+    views = Cases.get_views([[False, "list"], [False, "kanban"]], {})
     figures = {}
     for label, call in (
         (
             "kanban columns",
-            lambda: Case.web_read_group(
-                [("is_closed", "=", False)], ["stage_id"], ["stage_id"]
-            ),
+            lambda: Cases.web_read_group(open_domain, ["stage_id"], ["stage_id"]),
         ),
         (
             "kanban first column",
-            lambda: Case.web_search_read(
+            lambda: Cases.web_search_read(
                 [("stage_id", "=", first_stage.id)],
                 view_spec(views, "kanban"),
                 limit=40,
@@ -699,7 +710,7 @@ def _kanban_queries(env):
         ),
         (
             "list first page",
-            lambda: Case.web_search_read([], view_spec(views, "list"), limit=80),
+            lambda: Cases.web_search_read([], view_spec(views, "list"), limit=80),
         ),
     ):
         env.invalidate_all()
@@ -736,8 +747,10 @@ def report(conf, db, folder, results, workers, seconds):
         if p.stat().st_mtime >= start["time"]
     )
     state = _wait_for_mailboxes(conf, db, start, delivered)
-    with odoo_env(conf, db) as env:
-        queries = _kanban_queries(env)
+    queries = {}
+    for product, database in (("SAT", db), ("OCA", f"{db}_oca")):
+        with odoo_env(conf, database) as env:
+            queries[product] = _view_queries(env, product)
     created = state["from_mail"] - start["from_mail"]
     odoo_cpu = state["odoo_cpu"] - start["odoo_cpu"]
     pg_cpu = state["pg_cpu"] - start["pg_cpu"]
@@ -789,8 +802,11 @@ def report(conf, db, folder, results, workers, seconds):
             f"({100 * odoo_cpu / total:.0f} % / {100 * pg_cpu / total:.0f} %)."
         ),
         (
-            "- SQL queries, warm worker: "
-            + ", ".join(f"{label} {count}" for label, count in queries.items())
+            "- SQL queries, warm worker, SAT / OCA: "
+            + ", ".join(
+                f"{label} {count} / {queries['OCA'][label]}"
+                for label, count in queries["SAT"].items()
+            )
             + "."
         ),
         (
