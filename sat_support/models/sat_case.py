@@ -7,6 +7,7 @@ from lxml.builder import E
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.models import PREFETCH_MAX
+from odoo.osv import expression
 from odoo.tools import html2plaintext
 from odoo.tools.misc import get_lang
 from odoo.tools.sql import create_index
@@ -23,6 +24,10 @@ PRIORITIES = [
     ("1", "Medium"),
     ("2", "High"),
 ]
+
+
+def _is_follower_leaf(leaf):
+    return isinstance(leaf, (list, tuple)) and leaf[0] == "message_partner_ids"
 
 
 class SatCase(models.Model):
@@ -470,22 +475,38 @@ class SatCase(models.Model):
 
     # ---------------------------------------------------------------- access
     def _check_access(self, operation):
-        if not self.env.su:
-            self._prefetch_followers_for_rules(operation)
-        return super()._check_access(operation)
+        """Odoo checks the cases a read returns against the rules in Python. The
+        SAT users' clause on followed cases needs every case's followers: it is
+        checked only on the cases the other clauses do not let in (a page of the
+        user's teams needs no follower read)."""
+        if self.env.su or not (self._ids and all(self._ids)):
+            return super()._check_access(operation)
+        domain = self.env["ir.rule"]._compute_domain(self._name, operation)
+        if (
+            not domain
+            or "!" in domain
+            or not any(map(_is_follower_leaf, domain))
+            or not self.env["ir.model.access"].check(
+                self._name, operation, raise_exception=False
+            )
+        ):
+            return super()._check_access(operation)
+        # Without negation, a clause made false can only let fewer cases in.
+        unfollowed = [
+            expression.FALSE_LEAF if _is_follower_leaf(leaf) else leaf
+            for leaf in domain
+        ]
+        rest = self - self.sudo().filtered_domain(unfollowed)
+        if not rest:
+            return None
+        rest._prefetch_followers_for_rules()
+        return super(SatCase, rest)._check_access(operation)
 
-    def _prefetch_followers_for_rules(self, operation):
-        """Odoo checks the cases a read returns against the rules in Python. For a
-        rule letting followers in, it reads the cases' followers, then their
-        partners: two queries, here one. It is done for the cases this request has
+    def _prefetch_followers_for_rules(self):
+        """The followers the rule's clause on followed cases reads, with their
+        partners: one query where Odoo makes two. For the cases this request has
         already read too (a page's), as Odoo prefetches: mail.activity checks the
         cases of the page's activities first, then the page is checked."""
-        domain = self.env["ir.rule"]._compute_domain(self._name, operation)
-        if not any(
-            isinstance(leaf, (list, tuple)) and leaf[0] == "message_partner_ids"
-            for leaf in domain or ()
-        ):
-            return
         field = self._fields["message_follower_ids"]
         read = self.env.cache.get_records(self, self._fields["team_id"])
         cases = self | read.browse(read._ids[:PREFETCH_MAX])

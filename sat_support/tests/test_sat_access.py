@@ -81,6 +81,18 @@ class TestSatAccess(SatCommon):
         self.assertEqual(cases._filtered_access("read"), cases)
         self.assertEqual(len(cases.read(["name"])), 2)
 
+    def test_own_cases_read_no_follower(self):
+        """Cases the other clauses let in (the user's teams, their own, those of no
+        team) are not checked against the followers at all."""
+        cases = (self.case_team | self.case_unassigned | self.case_mine).with_user(
+            self.sat_user
+        )
+        cases._filtered_access("read")  # the rules, computed once
+        self.env.invalidate_all()
+        cases.sudo().mapped("name")  # the page, read
+        with self.assertQueryCount(0):
+            self.assertEqual(cases._filtered_access("read"), cases)
+
     def test_followed_cases_found_by_one_look_up(self):
         """In SQL, the rule's clause on followed cases looks the user's followings
         up once, by partner ('message_follower_ids any' scanned every follower)."""

@@ -212,9 +212,9 @@ class TestSatWebClientQueries(HttpCase):
             "/odoo/action-sat_support.sat_case_action?view_type=list",
             "document.querySelectorAll('.o_list_view .o_data_row').length === 80",
         )
-        # Of the 20, Odoo's activity column (optional, hidden, read all the same)
+        # Of the 19, Odoo's activity column (optional, hidden, read all the same)
         # costs 5: mail.activity checks each read of activities against the cases.
-        specification = self._assert_first_page_queries(call, 20)
+        specification = self._assert_first_page_queries(call, 19)
         # Hidden optional columns are read too; an always invisible relation is read
         # without its name.
         self.assertIn("date_closed", specification)
@@ -227,5 +227,5 @@ class TestSatWebClientQueries(HttpCase):
             "document.querySelectorAll('.o_kanban_record:not(.o_kanban_ghost)').length"
             " === 80",
         )
-        specification = self._assert_first_page_queries(calls[0], 16)
+        specification = self._assert_first_page_queries(calls[0], 15)
         self.assertIn("sla_status", specification)
