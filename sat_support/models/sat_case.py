@@ -6,7 +6,6 @@ from lxml.builder import E
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.models import PREFETCH_MAX
 from odoo.osv import expression
 from odoo.tools import html2plaintext
 from odoo.tools.misc import get_lang
@@ -504,13 +503,9 @@ class SatCase(models.Model):
 
     def _prefetch_followers_for_rules(self):
         """The followers the rule's clause on followed cases reads, with their
-        partners: one query where Odoo makes two. For the cases this request has
-        already read too (a page's), as Odoo prefetches: mail.activity checks the
-        cases of the page's activities first, then the page is checked."""
+        partners: one query where Odoo makes two."""
         field = self._fields["message_follower_ids"]
-        read = self.env.cache.get_records(self, self._fields["team_id"])
-        cases = self | read.browse(read._ids[:PREFETCH_MAX])
-        ids = [id_ for id_ in self.env.cache.get_missing_ids(cases, field) if id_]
+        ids = list(self.env.cache.get_missing_ids(self, field))
         if not ids:
             return
         followers = (
