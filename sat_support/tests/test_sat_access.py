@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -121,6 +124,71 @@ class TestSatAccess(SatCommon):
     def test_manager_sees_all_cases_of_their_companies(self):
         self.assertEqual(
             self._visible(self.sat_manager), self.all_cases - self.case_company_2
+        )
+
+    def _schedule_activities(self):
+        """On a case of the user's team: two to-dos of theirs, a colleague's late
+        one, and one of theirs archived; neither in order of creation nor in its
+        reverse, by deadline."""
+        case = self.case_team
+        today = fields.Date.context_today(case)
+
+        def schedule(user, days, summary):
+            return case.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=today + timedelta(days=days),
+                summary=summary,
+                user_id=user.id,
+            )
+
+        own = schedule(self.sat_user, 3, "Call the customer back")
+        late = schedule(self.sat_user_2, -1, "Order the spare part")
+        own |= schedule(self.sat_user, 1, "Send the quote")
+        schedule(self.sat_user, -5, "Old call").active = False
+        return case, own, late
+
+    def test_activities_read_as_odoo_reads_them(self):
+        """A SAT user reading a case of their team gets every activity on it, a
+        colleague's too, never an archived one, and the most urgent's state, user
+        and summary: what Odoo's own reads give, in fewer queries."""
+        case, own, late = self._schedule_activities()
+        names = [
+            "activity_ids",
+            "activity_state",
+            "activity_user_id",
+            "activity_type_id",
+            "activity_summary",
+            "activity_date_deadline",
+            "activity_exception_decoration",
+            "user_id",
+        ]
+        self.env.invalidate_all()
+        expected = case.sudo().read(names)  # the superuser: Odoo's own reads
+        self.env.invalidate_all()
+        read = case.with_user(self.sat_user).read(names)
+        self.assertEqual(read, expected)
+        self.assertEqual(read[0]["activity_ids"], [late.id, own[1].id, own[0].id])
+        self.assertEqual(read[0]["activity_state"], "overdue")
+        self.assertEqual(read[0]["activity_user_id"][0], self.sat_user_2.id)
+        self.assertEqual(read[0]["activity_summary"], "Order the spare part")
+
+    def test_rules_on_activities_still_apply(self):
+        """Where a rule restricts activities, Odoo's own filter reads them."""
+        case, own, _late = self._schedule_activities()
+        self.env["ir.rule"].create(
+            {
+                "name": "Own activities only",
+                "model_id": self.env.ref("mail.model_mail_activity").id,
+                "domain_force": "[('user_id', '=', user.id)]",
+            }
+        )
+        self.env.invalidate_all()
+        self.assertEqual(case.with_user(self.sat_user).activity_ids, own)
+        self.assertEqual(
+            case.with_user(self.sat_user).read(["activity_summary"])[0][
+                "activity_summary"
+            ],
+            "Send the quote",
         )
 
     def test_other_company(self):
