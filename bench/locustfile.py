@@ -474,9 +474,11 @@ class MailDelivery(User):
             client.append(
                 "INBOX", "", imaplib.Time2Internaldate(time.time()), mail.as_bytes()
             )
-            client.logout()
+            # Counted before the logout: Locust may stop this user there, and the
+            # mail is in the mailbox all the same.
             self.delivered += 1
             self.counter.write_text(str(self.delivered))
+            client.logout()
         except (OSError, imaplib.IMAP4.error) as exc:
             error = exc
         events.request.fire(
