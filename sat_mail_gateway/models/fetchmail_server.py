@@ -300,6 +300,10 @@ class FetchmailServer(models.Model):
                     )
                 errors += group_errors
                 count += len(group) - len(group_errors)
+                if len(group) > len(group_errors):
+                    # The group's acknowledgements and notifications leave while the
+                    # next group is read, sent by another cron worker.
+                    self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
                 # A cron job, like Odoo's own fetch: the cases are committed before
                 # their mails are marked read, so that no mail is lost.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -320,7 +324,6 @@ class FetchmailServer(models.Model):
                     _logger.info("Support mailbox %s: logout failed", self.name)
         self._sat_record_fetch(count, errors, more, reachable)
         if count:
-            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _sat_process_group(self, imap, validity, uids, sizes):

@@ -455,6 +455,25 @@ class TestSatMailGateway(SatMailGatewayCase):
             [case.reporter_id for case in cases], [nueva, self.known, nueva]
         )
 
+    def test_each_group_wakes_the_mail_cron(self):
+        """A group's acknowledgements and notifications are handed to Odoo's mail
+        cron as soon as the group is committed: another cron worker sends them
+        while the next group is read. A fetch that made nothing wakes nothing."""
+        cron = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        triggers = self.env["ir.cron.trigger"]
+        triggers.search([("cron_id", "=", cron.id)]).unlink()
+        self.env["ir.config_parameter"].set_param("sat_mail_gateway.commit_every", 2)
+        self._deliver_requests(5)
+        self._fetch(self.acme)
+        self.assertEqual(len(self._cases(self.acme)), 5)
+        woken = triggers.search([("cron_id", "=", cron.id)])
+        self.assertEqual(len(woken), 3)
+        self.assertTrue(
+            all(at <= fields.Datetime.now() for at in woken.mapped("call_at"))
+        )
+        self._fetch(self.acme)
+        self.assertEqual(triggers.search_count([("cron_id", "=", cron.id)]), 3)
+
     def test_query_count_per_mail(self):
         # Every mail acknowledged, as a customer writing now and then would be.
         self.env["ir.config_parameter"].set_param(
