@@ -572,7 +572,8 @@ class SatCase(models.Model):
             self.browse(ids), field, [tuple(by_case[id_]) for id_ in ids]
         )
         # An activity is late or not in its user's time zone: those users are read
-        # with the responsibles, customers and reporters the page shows.
+        # with the responsibles, customers and reporters the page shows, as the
+        # superuser, as Odoo reads those users and the names the web client shows.
         users = activities.user_id | self._sat_cached("user_id")
         contacts = self._sat_cached("partner_id") | self._sat_cached("reporter_id")
         (users.partner_id | contacts).mapped("tz")
