@@ -571,6 +571,8 @@ class SatCase(models.Model):
         self.env.cache.insert_missing(
             self.browse(ids), field, [tuple(by_case[id_]) for id_ in ids]
         )
+        if not activities:
+            return
         # An activity is late or not in its user's time zone: those users are read
         # with the responsibles, customers and reporters the page shows, as the
         # superuser, as Odoo reads those users and the names the web client shows.

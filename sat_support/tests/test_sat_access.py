@@ -172,6 +172,20 @@ class TestSatAccess(SatCommon):
         self.assertEqual(read[0]["activity_user_id"][0], self.sat_user_2.id)
         self.assertEqual(read[0]["activity_summary"], "Order the spare part")
 
+    def test_cases_without_activities_read_no_user(self):
+        """Cases with no activity read no activity user, nor the contacts read with
+        those users: a read of ids only costs three queries (five if they were
+        read all the same)."""
+        cases = (self.case_team | self.case_mine).with_user(self.sat_user)
+        names = ["activity_ids", "user_id", "partner_id", "reporter_id"]
+        cases.read(names, load=None)  # the rules, computed
+        self.env.cr.flush()  # what the set-up left to do at commit, done now
+        self.env.invalidate_all()
+        with self.assertQueryCount(3):
+            read = cases.read(names, load=None)
+        self.assertEqual([values["activity_ids"] for values in read], [[], []])
+        self.assertEqual(read[1]["user_id"], self.sat_user.id)
+
     def test_rules_on_activities_still_apply(self):
         """Where a rule restricts activities, Odoo's own filter reads them."""
         case, own, _late = self._schedule_activities()
